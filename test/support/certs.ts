@@ -21,9 +21,14 @@ function openssl(args: string[], cwd: string): void {
   } catch (err) {
     const e = err as { code?: string; stderr?: Buffer };
     if (e.code === "ENOENT") {
-      throw new Error("openssl is needed to generate the test control plane's certificates (apt-get install openssl)");
+      throw new Error(
+        "openssl is needed to generate the test control plane's certificates (apt-get install openssl)",
+        {
+          cause: err,
+        },
+      );
     }
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString() ?? String(err)}`);
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString() ?? String(err)}`, { cause: err });
   }
 }
 
@@ -32,7 +37,20 @@ export function createTestPki(dir: string): TestPki {
   const f = (name: string): string => path.join(dir, name);
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], dir);
   openssl(
-    ["req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "7", "-subj", "/CN=clouddigit-test-ca", "-out", "ca.crt"],
+    [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-sha256",
+      "-days",
+      "7",
+      "-subj",
+      "/CN=clouddigit-test-ca",
+      "-out",
+      "ca.crt",
+    ],
     dir,
   );
   const issue = (name: string, subject: string, ext: string): void => {
@@ -40,8 +58,24 @@ export function createTestPki(dir: string): TestPki {
     openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], dir);
     openssl(["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`], dir);
     openssl(
-      ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "7",
-        "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.crt`],
+      [
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "7",
+        "-sha256",
+        "-extfile",
+        `${name}.ext`,
+        "-out",
+        `${name}.crt`,
+      ],
       dir,
     );
   };

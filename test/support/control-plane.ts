@@ -72,7 +72,12 @@ function httpsGetStatus(url: string, pki: TestPki): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = https.get(
       url,
-      { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey), timeout: 2000 },
+      {
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.adminCert),
+        key: readFileSync(pki.adminKey),
+        timeout: 2000,
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -159,7 +164,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     if (auditLogPath) {
       const policy = path.join(dir, "audit-policy.yaml");
       writeFileSync(policy, AUDIT_POLICY);
-      apiArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${auditLogPath}`, "--audit-log-format=json");
+      apiArgs.push(
+        `--audit-policy-file=${policy}`,
+        `--audit-log-path=${auditLogPath}`,
+        "--audit-log-format=json",
+      );
     }
     mkdirSync(path.join(dir, "apiserver-certs"), { recursive: true });
 
@@ -170,11 +179,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         logFile: path.join(dir, "kube-apiserver.log"),
       });
       processes.push(apiserver);
-      await waitUntil("kube-apiserver /readyz", async () => (await httpsGetStatus(`${server}/readyz`, pki)) === 200, {
-        timeoutMs: 90_000,
-        intervalMs: 250,
-        whileAlive: apiserver,
-      });
+      await waitUntil(
+        "kube-apiserver /readyz",
+        async () => (await httpsGetStatus(`${server}/readyz`, pki)) === 200,
+        {
+          timeoutMs: 90_000,
+          intervalMs: 250,
+          whileAlive: apiserver,
+        },
+      );
     };
     await startApiServer();
 
@@ -185,7 +198,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "test", cluster: { server, "certificate-authority-data": Buffer.from(caCertPem).toString("base64") } }],
+        clusters: [
+          {
+            name: "test",
+            cluster: { server, "certificate-authority-data": Buffer.from(caCertPem).toString("base64") },
+          },
+        ],
         users: [
           {
             name: "admin",
@@ -224,7 +242,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         await startApiServer();
       },
       async compactEtcd() {
-        const range = await etcdPost(etcdEndpoint, "/v3/kv/range", { key: Buffer.from("/").toString("base64") });
+        const range = await etcdPost(etcdEndpoint, "/v3/kv/range", {
+          key: Buffer.from("/").toString("base64"),
+        });
         const header = range.header as { revision: string };
         await etcdPost(etcdEndpoint, "/v3/kv/compaction", { revision: header.revision, physical: true });
         return Number(header.revision);
@@ -243,7 +263,11 @@ async function allowAnonymousIssuerDiscovery(kc: k8s.KubeConfig): Promise<void> 
   await rbac.createClusterRoleBinding({
     body: {
       metadata: { name: "service-account-issuer-discovery-unauthenticated" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:service-account-issuer-discovery" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "system:service-account-issuer-discovery",
+      },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:unauthenticated" }],
     },
   });
@@ -258,7 +282,8 @@ export function connectExistingCluster(): ControlPlane {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cd-existing-"));
   const kubeconfigPath = path.join(dir, "kubeconfig");
   writeFileSync(kubeconfigPath, kc.exportConfig());
-  const unsupported = (what: string) => () => Promise.reject(new Error(`${what} needs a control plane started by the tests`));
+  const unsupported = (what: string) => () =>
+    Promise.reject(new Error(`${what} needs a control plane started by the tests`));
   return {
     owned: false,
     server: cluster.server,

@@ -1,7 +1,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { connectExistingCluster, startControlPlane, useExistingCluster, type ControlPlane } from "./control-plane.ts";
+import {
+  connectExistingCluster,
+  startControlPlane,
+  useExistingCluster,
+  type ControlPlane,
+} from "./control-plane.ts";
 
 export interface ProvidedControlPlane {
   owned: boolean;
@@ -33,7 +38,9 @@ async function start(): Promise<{ cp: ControlPlane; provided: ProvidedControlPla
   const cp = useExistingCluster()
     ? connectExistingCluster()
     : await startControlPlane({ audit: true, log: (l) => console.log(`[control-plane] ${l}`) });
-  console.log(`[control-plane] ${cp.owned ? "started" : "using existing cluster"} ${cp.server} in ${Date.now() - began} ms`);
+  console.log(
+    `[control-plane] ${cp.owned ? "started" : "using existing cluster"} ${cp.server} in ${Date.now() - began} ms`,
+  );
   // Workers cannot call into this process directly; they ask over loopback HTTP.
   const control = http.createServer((req, res) => {
     const reply = (status: number, body: unknown): void => {

@@ -38,7 +38,12 @@ export interface StartOptions {
   logFile: string;
 }
 
-export function startProcess(name: string, command: string, args: string[], opts: StartOptions): ManagedProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  opts: StartOptions,
+): ManagedProcess {
   const log: WriteStream = createWriteStream(opts.logFile, { flags: "a" });
   const recent: string[] = [];
   const child = spawn("bash", ["-c", TETHER, "tether", String(process.pid), command, ...args], {
