@@ -1,0 +1,201 @@
+import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import type { KubeClient } from "./kube-client.ts";
+import { silentLogger, type Logger } from "./logging.ts";
+import { Reflector, type ReflectorOptions, type ReflectorStats } from "./reflector.ts";
+import { objectKey, resourceId, type KubeObject, type ResourceType } from "./resource.ts";
+import { ObjectStore, type IndexFunc } from "./store.ts";
+
+/** Reactions to cache changes. They should only enqueue keys; a throw is logged and ignored. */
+export interface EventHandler<T extends KubeObject = KubeObject> {
+  /** isInInitialList: the object came from the first list (not a change seen live). */
+  onAdd?(obj: T, isInInitialList: boolean): void;
+  /** old === new (same object) on a periodic resync. */
+  onUpdate?(oldObj: T, newObj: T): void;
+  /** The last state known to the cache. */
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions<T extends KubeObject = KubeObject> extends Omit<
+  ReflectorOptions,
+  "namespace" | "logger" | "clock"
+> {
+  /** Watch only these namespaces (one list+watch each); undefined = all namespaces. */
+  namespaces?: string[];
+  indexers?: Record<string, IndexFunc<T>>;
+  /** Re-deliver every cached object as an update this often (0/undefined = never). */
+  resyncPeriodMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/**
+ * A shared informer for one resource type: one reflector per watched namespace (or one for the
+ * whole cluster) feeding a single indexed cache, and handlers told of every change.
+ */
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly store: ObjectStore<T>;
+  private readonly handlers = new Set<EventHandler<T>>();
+  private readonly reflectors: Reflector<T>[];
+  private readonly synced = new Set<number>();
+  private readonly syncWaiters: Array<() => void> = [];
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private abort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  handlerErrors = 0;
+
+  constructor(
+    client: KubeClient,
+    readonly resource: ResourceType,
+    private readonly opts: InformerOptions<T> = {},
+  ) {
+    this.store = new ObjectStore<T>(opts.indexers ?? {});
+    this.logger = (opts.logger ?? silentLogger()).child({ informer: resourceId(resource) });
+    this.clock = opts.clock ?? realClock;
+    const scopes: Array<string | undefined> =
+      resource.namespaced && opts.namespaces && opts.namespaces.length > 0
+        ? [...new Set(opts.namespaces)]
+        : [undefined];
+    this.reflectors = scopes.map(
+      (namespace, i) =>
+        new Reflector<T>(client, resource, this.sinkFor(i, namespace), {
+          ...opts,
+          namespace,
+          logger: opts.logger,
+          clock: this.clock,
+        }),
+    );
+  }
+
+  /** Registers a handler. If the cache is already filled, the handler first gets an add per object. */
+  addEventHandler(handler: EventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.synced.size > 0) {
+      for (const obj of this.store.list()) this.call(handler, "onAdd", () => handler.onAdd?.(obj, true));
+    }
+    return () => this.handlers.delete(handler);
+  }
+
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    this.store.addIndexer(name, fn);
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return this.store.list();
+  }
+
+  byIndex(indexName: string, value: string): T[] {
+    return this.store.byIndex(indexName, value);
+  }
+
+  /** True once every reflector has completed its first list. */
+  hasSynced(): boolean {
+    return this.synced.size === this.reflectors.length;
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.hasSynced()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(new Error("stopped before the cache synced"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+
+  stats(): ReflectorStats[] {
+    return this.reflectors.map((r) => ({ ...r.stats }));
+  }
+
+  isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    this.running = Promise.all(this.reflectors.map((r) => r.run(signal))).then(() => undefined);
+    this.scheduleResync();
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
+    await this.running;
+    this.running = undefined;
+  }
+
+  private scheduleResync(): void {
+    const period = this.opts.resyncPeriodMs;
+    if (!period || period <= 0) return;
+    this.resyncTimer = this.clock.setTimeout(() => {
+      if (this.hasSynced()) {
+        for (const obj of this.store.list()) this.dispatch("onUpdate", (h) => h.onUpdate?.(obj, obj));
+      }
+      if (this.running) this.scheduleResync();
+    }, period);
+  }
+
+  private sinkFor(index: number, namespace: string | undefined) {
+    const inScope = (obj: T): boolean => namespace === undefined || obj.metadata.namespace === namespace;
+    return {
+      replace: (items: T[]) => {
+        const initial = !this.synced.has(index);
+        const seen = new Set<string>();
+        for (const obj of items) {
+          seen.add(objectKey(obj));
+          this.applyUpsert(obj, initial);
+        }
+        for (const old of this.store.list()) {
+          if (inScope(old) && !seen.has(objectKey(old))) this.applyRemove(old);
+        }
+        if (initial) {
+          this.synced.add(index);
+          if (this.hasSynced()) {
+            this.logger.debug({ objects: this.store.size }, "cache synced");
+            for (const w of this.syncWaiters.splice(0)) w();
+          }
+        }
+      },
+      upsert: (obj: T) => this.applyUpsert(obj, false),
+      remove: (obj: T) => this.applyRemove(obj),
+    };
+  }
+
+  private applyUpsert(obj: T, initial: boolean): void {
+    const old = this.store.upsert(obj);
+    if (!old) {
+      this.dispatch("onAdd", (h) => h.onAdd?.(obj, initial));
+    } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      this.dispatch("onUpdate", (h) => h.onUpdate?.(old, obj));
+    }
+  }
+
+  private applyRemove(obj: T): void {
+    const old = this.store.remove(objectKey(obj));
+    // A delete seen on the watch carries the final state; after a relist only our last copy exists.
+    this.dispatch("onDelete", (h) => h.onDelete?.(obj.metadata.resourceVersion ? obj : (old ?? obj)));
+  }
+
+  private dispatch(what: string, fn: (h: EventHandler<T>) => void): void {
+    for (const h of this.handlers) this.call(h, what, () => fn(h));
+  }
+
+  private call(_h: EventHandler<T>, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.handlerErrors++;
+      this.logger.error({ err, handler: what }, "event handler threw; ignored");
+    }
+  }
+}
