@@ -1,0 +1,419 @@
+// Building blocks shared by every kind: the API coordinates, CEL rule helpers, the common spec
+// fields of managed kinds, the status shape and the printer columns. The zod schemas here are the
+// single source of truth: `generate.ts` turns them into the CRDs in config/crd/.
+import { z } from "zod";
+
+export const GROUP = "clouddigit.ai";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORY = "clouddigit";
+
+/** Annotation that stops all cloud writes for one object while its value is "true". */
+export const PAUSED_ANNOTATION = "clouddigit.ai/paused";
+
+/** Tag keys with this prefix are reserved for the operator (ownership tags); users cannot set them. */
+export const RESERVED_TAG_PREFIX = "clouddigit.ai/";
+
+/** Regions Cloud Digit serves. */
+export const REGIONS = ["bd-dha-1", "bd-ctg-1", "bd-syl-1"] as const;
+export type Region = (typeof REGIONS)[number];
+
+/** Crockford base32 ULID, the body of every Cloud Digit resource ID. */
+export const ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}";
+
+/** ID prefixes per kind of cloud resource, e.g. `vpc_01J0...`. */
+export const ID_PREFIXES = {
+  VPC: "vpc",
+  Subnet: "subnet",
+  SSHKey: "sshkey",
+  VM: "vm",
+  Volume: "vol",
+} as const;
+
+export function idPattern(prefix: string): RegExp {
+  return new RegExp(`^${prefix}_${ULID_PATTERN}$`);
+}
+
+/** Availability zones are `<region><letter>`, e.g. `bd-dha-1a`. */
+export const ZONE_PATTERN = /^bd-(dha|ctg|syl)-1[a-z]$/;
+
+/** DNS-1123 subdomain, the rule for names of most Kubernetes objects. */
+export const OBJECT_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// ---------------------------------------------------------------------------------------------
+// CEL (x-kubernetes-validations)
+
+export interface CelRule {
+  rule: string;
+  message: string;
+  /** JSONPath-like path relative to the schema node, so the error names the right field. */
+  fieldPath?: string;
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+}
+
+/** Attach a description, CEL rules and any other `x-kubernetes-*` extensions in one meta call. */
+export function doc<T extends z.ZodType>(
+  schema: T,
+  description: string,
+  extra: { rules?: CelRule[]; [jsonSchemaKeyword: string]: unknown } = {},
+): T {
+  const { rules, ...extensions } = extra;
+  return schema.meta({
+    description,
+    ...(rules && rules.length > 0 ? { "x-kubernetes-validations": rules } : {}),
+    ...extensions,
+  });
+}
+
+/** `self == oldSelf` on a field: any edit is rejected with a message that says what to do. */
+export function immutable(field: string, hint = "create a new object instead"): CelRule {
+  return { rule: "self == oldSelf", message: `${field} is immutable once set; ${hint}` };
+}
+
+/**
+ * For an optional field, checked on its parent object: the field can neither be added, removed
+ * nor changed after creation (a rule on the field itself would not see it being added or removed).
+ */
+export function setOnlyAtCreation(field: string, hint = "create a new object instead"): CelRule {
+  return {
+    rule: `has(self.${field}) == has(oldSelf.${field}) && (!has(self.${field}) || self.${field} == oldSelf.${field})`,
+    message: `${field} can only be set when the object is created and cannot be added, changed or removed afterwards; ${hint}`,
+    fieldPath: `.${field}`,
+  };
+}
+
+/** Exactly one of two optional fields. */
+export function exactlyOne(a: string, b: string, what: string): CelRule {
+  return {
+    rule: `has(self.${a}) != has(self.${b})`,
+    message: `set exactly one of ${a} (${what} managed in this namespace) or ${b} (ID of an existing cloud resource)`,
+  };
+}
+
+/** At most one of two optional fields. */
+export function atMostOne(a: string, b: string): CelRule {
+  return { rule: `!(has(self.${a}) && has(self.${b}))`, message: `set at most one of ${a} or ${b}, not both` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small reusable field schemas
+
+export function objectName(what: string): z.ZodString {
+  return doc(
+    z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN),
+    `Name of the ${what} (a Kubernetes object name: lowercase letters, digits, '-' and '.').`,
+  );
+}
+
+/** A reference to another object of this API in the same namespace. */
+export function localRef(kind: string) {
+  return doc(
+    z.object({ name: objectName(`${kind} in the same namespace`) }),
+    `Reference to a ${kind} in the same namespace. The object waits (Ready=False, reason DependencyNotReady) until that ${kind} is Ready.`,
+  );
+}
+
+export function tags() {
+  return doc(
+    z.record(z.string().min(1).max(128), z.string().max(256)),
+    `Tags (key/value labels) on the cloud resource. Up to 50 tags; keys up to 128 characters, values up to 256. Keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator's ownership tags.`,
+    {
+      rules: [
+        {
+          rule: `self.all(k, !k.startsWith('${RESERVED_TAG_PREFIX}'))`,
+          message: `tag keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator`,
+        },
+        { rule: "self.all(k, k.size() <= 128)", message: "tag keys must be at most 128 characters" },
+      ],
+      // Declared through meta because zod's record has no size limit and CEL needs one for its cost budget.
+      maxProperties: 50,
+    },
+  );
+}
+
+export const CIDR_SHAPE = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$");
+
+/** An immutable IPv4 CIDR in network form (no host bits) whose prefix is within [min, max]. */
+export function ipv4Cidr(what: string, min: number, max: number, description?: string) {
+  return doc(
+    z.string().max(18).regex(CIDR_SHAPE),
+    description ??
+      `IPv4 address range of the ${what} in CIDR notation, e.g. 10.0.0.0/16. Prefix length /${min} to /${max}; host bits must be zero. Immutable.`,
+    {
+      rules: [
+        { rule: "isCIDR(self)", message: `${what} cidr must be a valid IPv4 CIDR such as 10.0.0.0/16` },
+        {
+          rule: `!isCIDR(self) || (cidr(self).prefixLength() >= ${min} && cidr(self).prefixLength() <= ${max})`,
+          message: `${what} cidr prefix must be between /${min} and /${max}`,
+        },
+        {
+          rule: "!isCIDR(self) || cidr(self).masked() == cidr(self)",
+          message: `${what} cidr must be a network address with no host bits set (e.g. 10.0.0.0/16, not 10.0.0.1/16)`,
+        },
+        immutable("cidr"),
+      ],
+    },
+  );
+}
+
+export function zone(what: string) {
+  return doc(
+    z.string().max(16).regex(ZONE_PATTERN),
+    `Availability zone of the ${what}, \`<region><letter>\`, e.g. bd-dha-1a. Immutable.`,
+    { rules: [immutable("zone")] },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Common spec fields of managed kinds
+
+export const MANAGEMENT_POLICIES = ["Managed", "ObserveOnly"] as const;
+export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
+export const PROVIDER_CONFIG_KINDS = ["ProviderConfig", "ClusterProviderConfig"] as const;
+
+/** Go-style durations as kubectl users write them: 30s, 10m, 1h30m. */
+export const DURATION_PATTERN = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+export const MIN_RESYNC = "30s";
+export const MAX_RESYNC = "24h";
+
+export const providerConfigRef = doc(
+  z
+    .object({
+      name: doc(
+        z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).default("default"),
+        "Name of the ProviderConfig (or ClusterProviderConfig) that holds region, project, endpoints and credentials.",
+      ),
+      kind: doc(
+        z.enum(PROVIDER_CONFIG_KINDS).optional(),
+        "Kind to look up. Empty: a ProviderConfig of that name in the object's namespace if one exists, else the ClusterProviderConfig of that name.",
+      ),
+    })
+    .default({ name: "default" }),
+  'Which ProviderConfig to use. Defaults to the one named "default".',
+);
+
+/**
+ * Common fields and rules of every managed kind. `importRef` describes what importID holds; REST
+ * kinds need an importID for ObserveOnly (there is nothing else to find the resource by), buckets
+ * do not (they are found by name).
+ */
+export function managedSpec<Shape extends z.ZodRawShape>(
+  fields: Shape,
+  opts: {
+    kind: string;
+    description: string;
+    importID: z.ZodString;
+    observeOnlyNeedsImportID: boolean;
+    rules?: CelRule[];
+  },
+) {
+  const common = {
+    providerConfigRef,
+    managementPolicy: doc(
+      z.enum(MANAGEMENT_POLICIES).default("Managed"),
+      "Managed (default): create, update and delete the cloud resource. ObserveOnly: never write to the cloud; only report what exists (needs importID" +
+        (opts.observeOnlyNeedsImportID ? ")." : " or the bucket name)."),
+    ),
+    deletionPolicy: doc(
+      z.enum(DELETION_POLICIES).default("Delete"),
+      "Delete (default): delete the cloud resource when this object is deleted. Orphan: keep the cloud resource.",
+    ),
+    importID: opts.importID.optional(),
+    resyncPeriod: doc(
+      z.string().max(32).regex(DURATION_PATTERN).optional(),
+      `How often to re-read the cloud resource to detect drift, as a duration (e.g. 10m, 1h). Between ${MIN_RESYNC} and ${MAX_RESYNC}; jittered. Empty: the operator's default. To stop all cloud writes temporarily, annotate the object with ${PAUSED_ANNOTATION}: "true".`,
+      {
+        rules: [
+          {
+            rule: `!self.matches(r'${DURATION_PATTERN.source}') || (duration(self) >= duration('${MIN_RESYNC}') && duration(self) <= duration('${MAX_RESYNC}'))`,
+            message: `resyncPeriod must be between ${MIN_RESYNC} and ${MAX_RESYNC}`,
+          },
+        ],
+      },
+    ),
+  };
+  const rules: CelRule[] = [
+    {
+      rule: "has(self.importID) == has(oldSelf.importID) && (!has(self.importID) || self.importID == oldSelf.importID)",
+      message: "importID can only be set when the object is created and cannot be added, changed or removed afterwards",
+      fieldPath: ".importID",
+    },
+    ...(opts.observeOnlyNeedsImportID
+      ? [
+          {
+            rule: "!has(self.managementPolicy) || self.managementPolicy != 'ObserveOnly' || has(self.importID)",
+            message:
+              "managementPolicy ObserveOnly needs importID: the ID of the existing cloud resource to observe",
+            fieldPath: ".importID",
+            reason: "FieldValueRequired" as const,
+          },
+        ]
+      : []),
+    ...(opts.rules ?? []),
+  ];
+  return doc(z.object({ ...common, ...fields }), opts.description, { rules });
+}
+
+export function importID(kindPrefix: string, kind: string) {
+  return doc(
+    z.string().max(64).regex(idPattern(kindPrefix)),
+    `ID of an existing cloud ${kind} to adopt (or observe) instead of creating one, e.g. ${kindPrefix}_01J0ABCDEFGHJKMNPQRSTVWXYZ. Can only be set at creation.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
+
+/** metav1.Condition, the shape kubectl wait, kstatus, Argo CD and Flux understand. */
+export const condition = doc(
+  z.object({
+    type: doc(
+      z
+        .string()
+        .max(316)
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/),
+      "Type of condition: Ready, Synced, Reconciling or Stalled.",
+    ),
+    status: doc(z.enum(CONDITION_STATUSES), "Status of the condition: True, False or Unknown."),
+    observedGeneration: doc(
+      z.int().min(0).optional(),
+      "metadata.generation the condition was set for; older than the object's generation means stale.",
+    ),
+    lastTransitionTime: doc(
+      z.string().meta({ format: "date-time" }),
+      "Last time the condition changed status (RFC 3339).",
+    ),
+    reason: doc(
+      z
+        .string()
+        .min(1)
+        .max(1024)
+        .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/),
+      "Machine-readable CamelCase reason for the last transition.",
+    ),
+    message: doc(z.string().max(32768), "Human-readable explanation; says what to do when action is needed."),
+  }),
+  "A condition on the object (metav1.Condition).",
+);
+export type Condition = z.infer<typeof condition>;
+
+/** The status every managed kind has; `atProvider` is the kind's observed cloud fields. */
+export function managedStatus<A extends z.ZodType>(kind: string, atProvider: A) {
+  return doc(
+    z.object({
+      id: doc(z.string().max(128).optional(), `ID of the cloud ${kind}.`),
+      state: doc(z.string().max(64).optional(), `State of the cloud ${kind} as the cloud reports it.`),
+      atProvider: atProvider.optional(),
+      observedGeneration: doc(
+        z.int().min(0).optional(),
+        "metadata.generation of the spec the operator last acted on.",
+      ),
+      lastSyncTime: doc(
+        z.string().meta({ format: "date-time" }).optional(),
+        "When the operator last read the cloud resource successfully.",
+      ),
+      conditions: conditions(),
+    }),
+    `Observed state of the ${kind}, written by the operator.`,
+  );
+}
+
+export function conditions() {
+  return doc(
+    z.array(condition).max(16).optional(),
+    "Conditions: Ready (usable and matching spec), Synced (last reconcile succeeded), Reconciling and Stalled (kstatus).",
+    { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole objects and registry entries
+
+/** Just enough of ObjectMeta for controllers to read; the apiserver owns its validation. */
+export const objectMeta = z.looseObject({
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  generation: z.int().optional(),
+  resourceVersion: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
+  creationTimestamp: z.string().optional(),
+});
+export type ObjectMeta = z.infer<typeof objectMeta>;
+
+export function resourceSchema<K extends string, S extends z.ZodType, St extends z.ZodType>(
+  kind: K,
+  spec: S,
+  status: St,
+) {
+  return z.object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal(kind),
+    metadata: objectMeta,
+    spec,
+    status: status.optional(),
+  });
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+export const readyColumn: PrinterColumn = {
+  name: "Ready",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  description: "Whether the cloud resource is usable and matches the spec.",
+};
+export const syncedColumn: PrinterColumn = {
+  name: "Synced",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Synced")].status',
+  description: "Whether the last reconcile succeeded.",
+};
+export const stateColumn: PrinterColumn = {
+  name: "State",
+  type: "string",
+  jsonPath: ".status.state",
+  description: "State of the cloud resource.",
+};
+export const idColumn: PrinterColumn = {
+  name: "ID",
+  type: "string",
+  jsonPath: ".status.id",
+  description: "ID of the cloud resource.",
+};
+export const ageColumn: PrinterColumn = {
+  name: "Age",
+  type: "date",
+  jsonPath: ".metadata.creationTimestamp",
+  description: "Time since the object was created.",
+};
+
+/** Everything the generator and the controllers need to know about one kind. */
+export interface KindDefinition<Schema extends z.ZodType = z.ZodType> {
+  group: typeof GROUP;
+  version: typeof VERSION;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  description: string;
+  /** The whole object (apiVersion, kind, metadata, spec, status). */
+  schema: Schema;
+  spec: z.ZodType;
+  status: z.ZodType;
+  printerColumns: PrinterColumn[];
+  /** Rules on the whole object (they may read metadata.name). */
+  rootRules?: CelRule[];
+}

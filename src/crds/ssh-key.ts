@@ -1,0 +1,86 @@
+import { z } from "zod";
+import {
+  ID_PREFIXES,
+  ageColumn,
+  doc,
+  idColumn,
+  immutable,
+  importID,
+  managedSpec,
+  managedStatus,
+  readyColumn,
+  resourceSchema,
+  stateColumn,
+  syncedColumn,
+  tags,
+  type KindDefinition,
+} from "./common.ts";
+
+// The base64 body of an OpenSSH public key starts with the encoded key type, so checking that
+// prefix catches keys pasted with the wrong type word as well as garbage.
+const KEY_BODIES = [
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[0-9A-Za-z+/]{40,}={0,2}",
+  "ssh-rsa AAAAB3NzaC1yc2E[0-9A-Za-z+/]{200,}={0,2}",
+  "ecdsa-sha2-nistp(256|384|521) AAAAE2VjZHNhLXNoYTItbmlzdH[0-9A-Za-z+/]{60,}={0,2}",
+];
+export const SSH_PUBLIC_KEY_PATTERN = new RegExp(`^(${KEY_BODIES.join("|")})( [^\\r\\n]*)?$`);
+
+export const sshKeySpec = managedSpec(
+  {
+    publicKey: doc(
+      z.string().min(1).max(16384).regex(SSH_PUBLIC_KEY_PATTERN),
+      "OpenSSH public key, one line: `ssh-ed25519 AAAA... comment`, `ssh-rsa AAAA...` or `ecdsa-sha2-nistp256 AAAA...`. Immutable.",
+      { rules: [immutable("publicKey", "create a new SSHKey to rotate keys")] },
+    ),
+    tags: tags().optional(),
+  },
+  {
+    kind: "SSHKey",
+    description: "Desired state of a Cloud Digit SSH key, injected into VMs at creation.",
+    importID: importID(ID_PREFIXES.SSHKey, "SSH key"),
+    observeOnlyNeedsImportID: true,
+  },
+);
+
+export const sshKeyAtProvider = doc(
+  z.object({
+    name: doc(z.string().max(255).optional(), "Name of the SSH key in the cloud."),
+    fingerprint: doc(z.string().max(128).optional(), "Fingerprint of the key as the cloud reports it."),
+  }),
+  "Fields of the SSH key as last observed in the cloud.",
+);
+
+export const sshKeyStatus = managedStatus("SSH key", sshKeyAtProvider);
+export const sshKeySchema = resourceSchema("SSHKey", sshKeySpec, sshKeyStatus);
+
+export type SSHKeySpec = z.infer<typeof sshKeySpec>;
+export type SSHKeyAtProvider = z.infer<typeof sshKeyAtProvider>;
+export type SSHKeyStatus = z.infer<typeof sshKeyStatus>;
+export type SSHKey = z.infer<typeof sshKeySchema>;
+
+export const sshKeyKind: KindDefinition<typeof sshKeySchema> = {
+  group: "clouddigit.ai",
+  version: "v1alpha1",
+  kind: "SSHKey",
+  plural: "sshkeys",
+  singular: "sshkey",
+  shortNames: ["cdkey", "cdsshkey"],
+  namespaced: true,
+  description: "A Cloud Digit SSH public key, referenced by VMs through sshKeyRefs.",
+  schema: sshKeySchema,
+  spec: sshKeySpec,
+  status: sshKeyStatus,
+  printerColumns: [
+    {
+      name: "Fingerprint",
+      type: "string",
+      jsonPath: ".status.atProvider.fingerprint",
+      description: "Fingerprint of the key.",
+    },
+    stateColumn,
+    idColumn,
+    readyColumn,
+    syncedColumn,
+    ageColumn,
+  ],
+};
