@@ -1,5 +1,5 @@
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
-import { fetch, type Dispatcher } from "undici";
+import { fetch, type Dispatcher, type Response } from "undici";
 import { apiVersionOf, collectionPath, objectPath, type KubeObject, type ResourceType } from "./resource.ts";
 
 /** A Kubernetes API error (the server's Status object, or a transport failure with status 0). */
@@ -200,7 +200,7 @@ export class KubeClient {
       signal: opts.signal,
     });
     if (!res.body) return;
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffered = "";
     try {
@@ -250,13 +250,7 @@ export class KubeClient {
     }
     let res: Response;
     try {
-      res = (await fetch(url, {
-        method,
-        headers,
-        body,
-        dispatcher: this.dispatcher,
-        signal: opts.signal,
-      })) as unknown as Response;
+      res = await fetch(url, { method, headers, body, dispatcher: this.dispatcher, signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
@@ -264,7 +258,7 @@ export class KubeClient {
     }
     if (res.status >= 200 && res.status < 300) return res;
     const text = await res.text().catch(() => "");
-    let status: StatusBody = {};
+    let status: StatusBody;
     try {
       status = JSON.parse(text) as StatusBody;
     } catch {

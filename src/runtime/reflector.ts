@@ -132,7 +132,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
   private async listAndReplace(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
     let cont: string | undefined;
-    let resourceVersion = "";
+    let resourceVersion: string;
     do {
       const page = await this.client.list<T>(this.resource, {
         namespace: this.opts.namespace,
