@@ -1,0 +1,222 @@
+import { randomBytes } from "node:crypto";
+import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { isNotFound, type KubeClient } from "./kube-client.ts";
+import { microTime } from "./leader-election.ts";
+import { silentLogger, type Logger } from "./logging.ts";
+import { apiVersionOf, type KubeObject, type ResourceType } from "./resource.ts";
+
+export const EVENT_RESOURCE: ResourceType = {
+  group: "events.k8s.io",
+  version: "v1",
+  plural: "events",
+  kind: "Event",
+  namespaced: true,
+};
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventInput {
+  /** The object the event is about. */
+  regarding: KubeObject;
+  /** Its resource type, when the object lacks apiVersion/kind (list items of built-in kinds do). */
+  resource?: ResourceType;
+  type: EventType;
+  /** Stable CamelCase reason, e.g. "Created". */
+  reason: string;
+  /** What was done or failed, e.g. "Create". */
+  action: string;
+  /** Human-readable; must never contain secrets. Truncated to 1 kB. */
+  note: string;
+}
+
+export interface EventRecorderOptions {
+  client: KubeClient;
+  reportingController: string;
+  reportingInstance: string;
+  /** Repeats of the same regarding+type+reason+action+note within this window update one event (default 10 min). */
+  aggregationWindowMs?: number;
+  /** At most one series update per event per this interval (default 30 s, like client-go). */
+  seriesUpdateIntervalMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** Bound on remembered series (oldest dropped first; default 4096). */
+  maxSeries?: number;
+}
+
+interface Series {
+  namespace: string;
+  name: string | undefined;
+  count: number;
+  writtenCount: number;
+  firstAt: number;
+  lastAt: number;
+  lastWriteAt: number;
+  timer: TimerHandle | undefined;
+  input: EventInput;
+}
+
+/**
+ * Records events.k8s.io/v1 Events. The first occurrence creates an Event; repeats within the
+ * aggregation window only bump `series.count` and `series.lastObservedTime` on that Event,
+ * written at most once per series interval, so a reconcile loop cannot flood the API.
+ * Recording never throws: failures are logged.
+ */
+export class EventRecorder {
+  private readonly series = new Map<string, Series>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly window: number;
+  private readonly interval: number;
+  private readonly maxSeries: number;
+
+  constructor(private readonly opts: EventRecorderOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.logger = (opts.logger ?? silentLogger()).child({ component: "events" });
+    this.window = opts.aggregationWindowMs ?? 600_000;
+    this.interval = opts.seriesUpdateIntervalMs ?? 30_000;
+    this.maxSeries = opts.maxSeries ?? 4096;
+  }
+
+  record(input: EventInput): void {
+    const now = this.clock.now();
+    const key = seriesKey(input);
+    const s = this.series.get(key);
+    if (s && now - s.lastAt <= this.window) {
+      s.count++;
+      s.lastAt = now;
+      this.scheduleSeriesWrite(s);
+      return;
+    }
+    if (s?.timer) this.clock.clearTimeout(s.timer);
+    const fresh: Series = {
+      namespace: input.regarding.metadata.namespace || "default",
+      name: undefined,
+      count: 1,
+      writtenCount: 1,
+      firstAt: now,
+      lastAt: now,
+      lastWriteAt: now,
+      timer: undefined,
+      input,
+    };
+    this.series.delete(key);
+    this.series.set(key, fresh);
+    while (this.series.size > this.maxSeries) {
+      const oldest = this.series.keys().next().value as string;
+      const o = this.series.get(oldest);
+      if (o?.timer) this.clock.clearTimeout(o.timer);
+      this.series.delete(oldest);
+    }
+    this.track(this.create(fresh));
+  }
+
+  normal(regarding: KubeObject, reason: string, action: string, note: string, resource?: ResourceType): void {
+    this.record({ regarding, resource, type: "Normal", reason, action, note });
+  }
+
+  warning(
+    regarding: KubeObject,
+    reason: string,
+    action: string,
+    note: string,
+    resource?: ResourceType,
+  ): void {
+    this.record({ regarding, resource, type: "Warning", reason, action, note });
+  }
+
+  /** Writes pending series updates now and waits for every write in flight (tests, shutdown). */
+  async flush(): Promise<void> {
+    for (const s of this.series.values()) {
+      if (s.timer) {
+        this.clock.clearTimeout(s.timer);
+        s.timer = undefined;
+        this.track(this.writeSeries(s));
+      }
+    }
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private scheduleSeriesWrite(s: Series): void {
+    if (s.timer) return;
+    const wait = Math.max(0, s.lastWriteAt + this.interval - this.clock.now());
+    s.timer = this.clock.setTimeout(() => {
+      s.timer = undefined;
+      this.track(this.writeSeries(s));
+    }, wait);
+  }
+
+  private async create(s: Series): Promise<void> {
+    const { input } = s;
+    const r = input.regarding;
+    const name = `${(r.metadata.name ?? "object").slice(0, 200)}.${randomBytes(8).toString("hex")}`;
+    const body: KubeObject = {
+      metadata: { namespace: s.namespace, name },
+      eventTime: microTime(s.firstAt),
+      reportingController: this.opts.reportingController,
+      reportingInstance: this.opts.reportingInstance.slice(0, 128),
+      action: input.action.slice(0, 128),
+      reason: input.reason.slice(0, 128),
+      note: truncate(input.note, 1024),
+      type: input.type,
+      regarding: {
+        apiVersion: r.apiVersion ?? (input.resource ? apiVersionOf(input.resource) : undefined),
+        kind: r.kind ?? input.resource?.kind,
+        namespace: r.metadata.namespace,
+        name: r.metadata.name,
+        uid: r.metadata.uid,
+        resourceVersion: r.metadata.resourceVersion,
+      },
+      ...(s.count > 1 ? { series: { count: s.count, lastObservedTime: microTime(s.lastAt) } } : {}),
+    };
+    try {
+      await this.opts.client.create(EVENT_RESOURCE, body);
+      s.name = name;
+      s.writtenCount = s.count;
+      s.lastWriteAt = this.clock.now();
+    } catch (err) {
+      this.logger.warn({ err: String(err), reason: input.reason }, "could not record event");
+    }
+  }
+
+  private async writeSeries(s: Series): Promise<void> {
+    if (s.count === s.writtenCount) return;
+    if (!s.name) return this.create(s); // the first write failed; try again as a new event
+    const count = s.count;
+    try {
+      await this.opts.client.patch(
+        EVENT_RESOURCE,
+        s.namespace,
+        s.name,
+        { series: { count, lastObservedTime: microTime(s.lastAt) } },
+        "merge",
+      );
+      s.writtenCount = count;
+      s.lastWriteAt = this.clock.now();
+    } catch (err) {
+      if (isNotFound(err)) {
+        s.name = undefined; // expired by the API's event TTL
+        return this.create(s);
+      }
+      this.logger.warn({ err: String(err), reason: s.input.reason }, "could not update event series");
+    }
+  }
+}
+
+function seriesKey(e: EventInput): string {
+  const r = e.regarding.metadata;
+  return [r.uid ?? `${r.namespace ?? ""}/${r.name ?? ""}`, e.type, e.reason, e.action, e.note].join("\u0000");
+}
+
+function truncate(s: string, max: number): string {
+  return Buffer.byteLength(s) <= max
+    ? s
+    : `${Buffer.from(s)
+        .subarray(0, max - 3)
+        .toString("utf8")}...`;
+}
