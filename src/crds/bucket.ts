@@ -1,11 +1,11 @@
 import { z } from "zod";
 import {
-  OBJECT_NAME_PATTERN,
   ageColumn,
   doc,
   immutable,
   managedSpec,
   managedStatus,
+  objectName,
   readyColumn,
   resourceSchema,
   setOnlyAtCreation,
@@ -23,10 +23,13 @@ export const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
 export const STORAGE_CLASSES = ["STANDARD", "ARCHIVE"] as const;
 export const POLICY_VERSIONS = ["2012-10-17", "2008-10-17"] as const;
 
-const BUCKET_NAME_RULE = "3-63 characters: lowercase letters, digits and dashes, starting and ending with a letter or digit";
+const BUCKET_NAME_RULE =
+  "3-63 characters: lowercase letters, digits and dashes, starting and ending with a letter or digit";
 
 function bucketName(description: string) {
-  return doc(z.string().max(63).regex(BUCKET_NAME_PATTERN), description);
+  return doc(z.string().max(63).regex(BUCKET_NAME_PATTERN), description, {
+    patternMessage: `must be a valid bucket name: ${BUCKET_NAME_RULE}`,
+  });
 }
 
 function exactlyOneOf(a: string, b: string, message: string): CelRule {
@@ -39,11 +42,21 @@ export const objectLock = doc(
       z.enum(OBJECT_LOCK_MODES),
       "Default retention mode for new objects: GOVERNANCE (users with a special permission can shorten it) or COMPLIANCE (nobody can, not even the account root).",
     ),
-    days: doc(z.int().min(1).max(36500).optional(), "Default retention in days. Set exactly one of days or years."),
-    years: doc(z.int().min(1).max(100).optional(), "Default retention in years. Set exactly one of days or years."),
+    days: doc(
+      z.int().min(1).max(36500).optional(),
+      "Default retention in days. Set exactly one of days or years.",
+    ),
+    years: doc(
+      z.int().min(1).max(100).optional(),
+      "Default retention in years. Set exactly one of days or years.",
+    ),
   }),
   "S3 Object Lock (WORM) with a default retention. Only at bucket creation, only with versioning: Enabled, and it cannot be added, changed or removed afterwards.",
-  { rules: [exactlyOneOf("days", "years", "objectLock needs exactly one of days or years (the default retention)")] },
+  {
+    rules: [
+      exactlyOneOf("days", "years", "objectLock needs exactly one of days or years (the default retention)"),
+    ],
+  },
 );
 
 /**
@@ -54,7 +67,10 @@ export const objectLock = doc(
  */
 export const bucketPolicy = doc(
   z.object({
-    Version: doc(z.enum(POLICY_VERSIONS).default("2012-10-17"), 'Policy language version, "2012-10-17" (default).'),
+    Version: doc(
+      z.enum(POLICY_VERSIONS).default("2012-10-17"),
+      'Policy language version, "2012-10-17" (default).',
+    ),
     Id: doc(z.string().max(128).optional(), "Optional identifier of the policy."),
     Statement: doc(
       z
@@ -72,15 +88,21 @@ export const bucketPolicy = doc(
       "The statements of the policy (at least one).",
     ),
   }),
-  "Bucket policy, written as YAML (or JSON) in the S3 policy language, e.g. {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {AWS: [\"...\"]}, Action: [\"s3:GetObject\"], Resource: [\"arn:aws:s3:::my-bucket/*\"]}]}. Because it is a structured field, malformed JSON cannot be submitted. Remove the field to stop managing the policy.",
+  'Bucket policy, written as YAML (or JSON) in the S3 policy language, e.g. {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: ["..."]}, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::my-bucket/*"]}]}. Because it is a structured field, malformed JSON cannot be submitted. Remove the field to stop managing the policy.',
 );
 
 export const lifecycleRule = doc(
   z.object({
     id: doc(z.string().min(1).max(255), "Unique name of the rule."),
     enabled: doc(z.boolean().default(true), "Whether the rule is active (default true)."),
-    prefix: doc(z.string().max(1024).optional(), "Only objects whose key starts with this prefix. Empty: all objects."),
-    expirationDays: doc(z.int().min(1).max(36500).optional(), "Expire (delete) current objects this many days after creation."),
+    prefix: doc(
+      z.string().max(1024).optional(),
+      "Only objects whose key starts with this prefix. Empty: all objects.",
+    ),
+    expirationDays: doc(
+      z.int().min(1).max(36500).optional(),
+      "Expire (delete) current objects this many days after creation.",
+    ),
     noncurrentVersionExpirationDays: doc(
       z.int().min(1).max(36500).optional(),
       "Delete noncurrent versions this many days after they became noncurrent.",
@@ -145,14 +167,14 @@ export const bucketSpec = managedSpec(
     ).optional(),
     outputs: doc(
       z.object({
-        configMapName: doc(
-          z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).optional(),
+        configMapName: objectName(
+          "",
           "ConfigMap (same namespace, owned by the Bucket) to write endpoint, region, bucket name and addressing style to, for workloads to mount.",
-        ),
-        secretName: doc(
-          z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).optional(),
+        ).optional(),
+        secretName: objectName(
+          "",
           "Secret (same namespace, owned by the Bucket) to write S3 credentials for workloads to; needs credentials.workloadS3SecretRef in the ProviderConfig.",
-        ),
+        ).optional(),
       }),
       "Where to publish connection details for workloads.",
     ).optional(),
@@ -178,7 +200,8 @@ export const bucketSpec = managedSpec(
       },
       {
         rule: "!has(self.objectLock) || (has(self.versioning) && self.versioning == 'Enabled')",
-        message: "objectLock requires versioning: Enabled (and versioning cannot be suspended on an Object Lock bucket)",
+        message:
+          "objectLock requires versioning: Enabled (and versioning cannot be suspended on an Object Lock bucket)",
         fieldPath: ".objectLock",
       },
       {
@@ -218,7 +241,10 @@ export type BucketStatus = z.infer<typeof bucketStatus>;
 export type Bucket = z.infer<typeof bucketSchema>;
 
 /** The bucket's name in the cloud: bucketName, else importID, else metadata.name. */
-export function cloudBucketName(bucket: { metadata: { name?: string | undefined }; spec: BucketSpec }): string {
+export function cloudBucketName(bucket: {
+  metadata: { name?: string | undefined };
+  spec: BucketSpec;
+}): string {
   return bucket.spec.bucketName ?? bucket.spec.importID ?? bucket.metadata.name ?? "";
 }
 
@@ -230,12 +256,18 @@ export const bucketKind: KindDefinition<typeof bucketSchema> = {
   singular: "bucket",
   shortNames: ["cdbucket", "cdb"],
   namespaced: true,
-  description: "A Cloud Digit S3 bucket with versioning, Object Lock, tags, policy, lifecycle and outputs for workloads.",
+  description:
+    "A Cloud Digit S3 bucket with versioning, Object Lock, tags, policy, lifecycle and outputs for workloads.",
   schema: bucketSchema,
   spec: bucketSpec,
   status: bucketStatus,
   printerColumns: [
-    { name: "Bucket", type: "string", jsonPath: ".status.atProvider.bucketName", description: "Name in the cloud." },
+    {
+      name: "Bucket",
+      type: "string",
+      jsonPath: ".status.atProvider.bucketName",
+      description: "Name in the cloud.",
+    },
     { name: "Versioning", type: "string", jsonPath: ".spec.versioning", description: "Versioning state." },
     stateColumn,
     readyColumn,

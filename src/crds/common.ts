@@ -51,19 +51,27 @@ export interface CelRule {
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }
 
-/** Attach a description, CEL rules and any other `x-kubernetes-*` extensions in one meta call. */
+/**
+ * Attach a description, CEL rules and any other `x-kubernetes-*` extensions in one meta call.
+ * `patternMessage` replaces the regex in "should match '^...$'" with words: the generator turns
+ * the string's pattern into a CEL `matches` rule carrying this message.
+ */
 export function doc<T extends z.ZodType>(
   schema: T,
   description: string,
-  extra: { rules?: CelRule[]; [jsonSchemaKeyword: string]: unknown } = {},
+  extra: { rules?: CelRule[]; patternMessage?: string; [jsonSchemaKeyword: string]: unknown } = {},
 ): T {
-  const { rules, ...extensions } = extra;
+  const { rules, patternMessage, ...extensions } = extra;
   return schema.meta({
     description,
     ...(rules && rules.length > 0 ? { "x-kubernetes-validations": rules } : {}),
+    ...(patternMessage ? { [PATTERN_MESSAGE]: patternMessage } : {}),
     ...extensions,
   });
 }
+
+/** Meta key read by the generator (see `doc`); never written to a CRD. */
+export const PATTERN_MESSAGE = "x-clouddigit-pattern-message";
 
 /** `self == oldSelf` on a field: any edit is rejected with a message that says what to do. */
 export function immutable(field: string, hint = "create a new object instead"): CelRule {
@@ -92,17 +100,32 @@ export function exactlyOne(a: string, b: string, what: string): CelRule {
 
 /** At most one of two optional fields. */
 export function atMostOne(a: string, b: string): CelRule {
-  return { rule: `!(has(self.${a}) && has(self.${b}))`, message: `set at most one of ${a} or ${b}, not both` };
+  return {
+    rule: `!(has(self.${a}) && has(self.${b}))`,
+    message: `set at most one of ${a} or ${b}, not both`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small reusable field schemas
 
-export function objectName(what: string): z.ZodString {
-  return doc(
-    z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN),
-    `Name of the ${what} (a Kubernetes object name: lowercase letters, digits, '-' and '.').`,
-  );
+const OBJECT_NAME_RULE =
+  "a Kubernetes object name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
+
+export function objectName(
+  what: string,
+  description = `Name of the ${what} (${OBJECT_NAME_RULE}).`,
+): z.ZodString {
+  return doc(z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN), description, {
+    patternMessage: `must be ${OBJECT_NAME_RULE}`,
+  });
+}
+
+/** A Cloud Digit resource ID of one kind, e.g. `vpc_01J0...`. */
+export function cloudID(prefix: string, description: string): z.ZodString {
+  return doc(z.string().max(64).regex(idPattern(prefix)), description, {
+    patternMessage: `must be a Cloud Digit ID of the form ${prefix}_ followed by 26 ULID characters, e.g. ${prefix}_01J0ABCDEFGHJKMNPQRSTVWXYZ`,
+  });
 }
 
 /** A reference to another object of this API in the same namespace. */
@@ -140,8 +163,12 @@ export function ipv4Cidr(what: string, min: number, max: number, description?: s
     description ??
       `IPv4 address range of the ${what} in CIDR notation, e.g. 10.0.0.0/16. Prefix length /${min} to /${max}; host bits must be zero. Immutable.`,
     {
+      patternMessage: `${what} cidr must be a valid IPv4 CIDR such as 10.0.0.0/16`,
       rules: [
-        { rule: "isCIDR(self)", message: `${what} cidr must be a valid IPv4 CIDR such as 10.0.0.0/16` },
+        {
+          rule: `!self.matches(r'${CIDR_SHAPE.source}') || isCIDR(self)`,
+          message: `${what} cidr must be a valid IPv4 CIDR such as 10.0.0.0/16`,
+        },
         {
           rule: `!isCIDR(self) || (cidr(self).prefixLength() >= ${min} && cidr(self).prefixLength() <= ${max})`,
           message: `${what} cidr prefix must be between /${min} and /${max}`,
@@ -160,7 +187,11 @@ export function zone(what: string) {
   return doc(
     z.string().max(16).regex(ZONE_PATTERN),
     `Availability zone of the ${what}, \`<region><letter>\`, e.g. bd-dha-1a. Immutable.`,
-    { rules: [immutable("zone")] },
+    {
+      rules: [immutable("zone")],
+      patternMessage:
+        "zone must be a region followed by a zone letter, e.g. bd-dha-1a, bd-ctg-1b or bd-syl-1a",
+    },
   );
 }
 
@@ -179,10 +210,10 @@ export const MAX_RESYNC = "24h";
 export const providerConfigRef = doc(
   z
     .object({
-      name: doc(
-        z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).default("default"),
+      name: objectName(
+        "",
         "Name of the ProviderConfig (or ClusterProviderConfig) that holds region, project, endpoints and credentials.",
-      ),
+      ).default("default"),
       kind: doc(
         z.enum(PROVIDER_CONFIG_KINDS).optional(),
         "Kind to look up. Empty: a ProviderConfig of that name in the object's namespace if one exists, else the ClusterProviderConfig of that name.",
@@ -223,6 +254,7 @@ export function managedSpec<Shape extends z.ZodRawShape>(
       z.string().max(32).regex(DURATION_PATTERN).optional(),
       `How often to re-read the cloud resource to detect drift, as a duration (e.g. 10m, 1h). Between ${MIN_RESYNC} and ${MAX_RESYNC}; jittered. Empty: the operator's default. To stop all cloud writes temporarily, annotate the object with ${PAUSED_ANNOTATION}: "true".`,
       {
+        patternMessage: "resyncPeriod must be a duration such as 30s, 10m or 1h30m",
         rules: [
           {
             rule: `!self.matches(r'${DURATION_PATTERN.source}') || (duration(self) >= duration('${MIN_RESYNC}') && duration(self) <= duration('${MAX_RESYNC}'))`,
@@ -235,7 +267,8 @@ export function managedSpec<Shape extends z.ZodRawShape>(
   const rules: CelRule[] = [
     {
       rule: "has(self.importID) == has(oldSelf.importID) && (!has(self.importID) || self.importID == oldSelf.importID)",
-      message: "importID can only be set when the object is created and cannot be added, changed or removed afterwards",
+      message:
+        "importID can only be set when the object is created and cannot be added, changed or removed afterwards",
       fieldPath: ".importID",
     },
     ...(opts.observeOnlyNeedsImportID
@@ -255,8 +288,8 @@ export function managedSpec<Shape extends z.ZodRawShape>(
 }
 
 export function importID(kindPrefix: string, kind: string) {
-  return doc(
-    z.string().max(64).regex(idPattern(kindPrefix)),
+  return cloudID(
+    kindPrefix,
     `ID of an existing cloud ${kind} to adopt (or observe) instead of creating one, e.g. ${kindPrefix}_01J0ABCDEFGHJKMNPQRSTVWXYZ. Can only be set at creation.`,
   );
 }
@@ -273,7 +306,9 @@ export const condition = doc(
       z
         .string()
         .max(316)
-        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/),
+        .regex(
+          /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+        ),
       "Type of condition: Ready, Synced, Reconciling or Stalled.",
     ),
     status: doc(z.enum(CONDITION_STATUSES), "Status of the condition: True, False or Unknown."),

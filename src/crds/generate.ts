@@ -44,7 +44,8 @@ export function compareWithDisk(dir = CRD_DIR): CrdDrift {
       continue;
     }
     const actual = readFileSync(path.join(dir, file), "utf8");
-    if (actual !== content) drift.changed.push({ file, firstDifferentLine: firstDifference(actual, content) });
+    if (actual !== content)
+      drift.changed.push({ file, firstDifferentLine: firstDifference(actual, content) });
   }
   for (const file of onDisk) if (!expected.has(file)) drift.extra.push(file);
   return drift;
@@ -85,9 +86,12 @@ function main(argv: string[]): number {
       return 0;
     }
     for (const f of drift.missing) console.error(`missing:  config/crd/${f}`);
-    for (const f of drift.changed) console.error(`changed:  config/crd/${f.file} (first difference at line ${f.firstDifferentLine})`);
+    for (const f of drift.changed)
+      console.error(`changed:  config/crd/${f.file} (first difference at line ${f.firstDifferentLine})`);
     for (const f of drift.extra) console.error(`extra:    config/crd/${f}`);
-    console.error("config/crd differs from the zod schemas in src/crds/: run `npm run generate` and commit the result");
+    console.error(
+      "config/crd differs from the zod schemas in src/crds/: run `npm run generate` and commit the result",
+    );
     return 1;
   }
   const written = writeCrdFiles();

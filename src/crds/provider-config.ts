@@ -4,7 +4,6 @@
 // own identity (tokenPath), so one tenant cannot act with another's or the operator's rights.
 import { z } from "zod";
 import {
-  OBJECT_NAME_PATTERN,
   REGIONS,
   ageColumn,
   conditions,
@@ -40,16 +39,32 @@ function endpoint(what: string, example: string) {
 }
 
 const secretKey = (what: string, fallback: string) =>
-  doc(z.string().min(1).max(253).default(fallback), `Key in the Secret holding ${what} (default "${fallback}").`);
+  doc(
+    z.string().min(1).max(253).default(fallback),
+    `Key in the Secret holding ${what} (default "${fallback}").`,
+  );
 
 const namespaceField = (what: string) =>
-  doc(z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), `Namespace of the ${what}.`);
+  doc(
+    z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+    `Namespace of the ${what}.`,
+    {
+      patternMessage: "must be a namespace name: lowercase letters, digits and '-'",
+    },
+  );
 
 const endpoints = doc(
   z.object({
     api: endpoint("REST API", "https://api.bd-dha-1.mymine.space"),
     s3: endpoint("S3", "https://s3.bd-dha-1.mymine.space"),
-    identity: endpoint("Identity (OIDC issuer, including the realm)", "https://auth.mymine.space/realms/clouddigit"),
+    identity: endpoint(
+      "Identity (OIDC issuer, including the realm)",
+      "https://auth.mymine.space/realms/clouddigit",
+    ),
   }),
   "Endpoint overrides. Empty fields use the defaults for the region on clouddigit.ai.",
 );
@@ -80,6 +95,10 @@ const project = doc(
     .max(128)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
   "Cloud Digit project the resources live in (sent as X-Cd-Project).",
+  {
+    patternMessage:
+      "project must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
+  },
 );
 
 function credentialRules(): CelRule[] {
@@ -170,7 +189,10 @@ const s3Common = {
     z.boolean().optional(),
     "Get temporary S3 keys with AssumeRoleWithWebIdentity using the OIDC token (needs source OIDC).",
   ),
-  roleARN: doc(z.string().min(1).max(2048).optional(), "Role to assume with web identity, when the S3 endpoint needs one."),
+  roleARN: doc(
+    z.string().min(1).max(2048).optional(),
+    "Role to assume with web identity, when the S3 endpoint needs one.",
+  ),
 };
 
 export const providerConfigSpec = doc(
@@ -192,15 +214,18 @@ export const providerConfigSpec = doc(
         oidc: doc(
           z.object({
             ...oidcCommon,
-            serviceAccountName: doc(
-              z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN),
+            serviceAccountName: objectName(
+              "",
               "ServiceAccount in the ProviderConfig's namespace whose token (requested with TokenRequest) identifies this tenant. A namespaced ProviderConfig cannot use the operator's own token.",
             ),
           }),
           oidcDescription,
         ).optional(),
         s3: doc(
-          z.object({ secretRef: localS3KeysRef("Secret with static S3 access keys.").optional(), ...s3Common }),
+          z.object({
+            secretRef: localS3KeysRef("Secret with static S3 access keys.").optional(),
+            ...s3Common,
+          }),
           s3Description,
           { rules: s3Rules },
         ).optional(),
@@ -258,11 +283,12 @@ export const clusterProviderConfigSpec = doc(
             tokenPath: doc(
               z.string().min(1).max(4096).regex(/^\//).optional(),
               `File with the operator's own projected ServiceAccount token. Empty (and no serviceAccountName): ${DEFAULT_OPERATOR_TOKEN_PATH}.`,
+              { patternMessage: "tokenPath must be an absolute path" },
             ),
-            serviceAccountName: doc(
-              z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).optional(),
+            serviceAccountName: objectName(
+              "",
               "ServiceAccount whose token (requested with TokenRequest) is exchanged, instead of the operator's own token. Needs serviceAccountNamespace.",
-            ),
+            ).optional(),
             serviceAccountNamespace: namespaceField("ServiceAccount named by serviceAccountName").optional(),
           }),
           oidcDescription,
@@ -270,7 +296,8 @@ export const clusterProviderConfigSpec = doc(
             rules: [
               {
                 rule: "!(has(self.tokenPath) && has(self.serviceAccountName))",
-                message: "set at most one of oidc.tokenPath (the operator's own token) or oidc.serviceAccountName",
+                message:
+                  "set at most one of oidc.tokenPath (the operator's own token) or oidc.serviceAccountName",
               },
               {
                 rule: "has(self.serviceAccountName) == has(self.serviceAccountNamespace)",
@@ -281,7 +308,10 @@ export const clusterProviderConfigSpec = doc(
           },
         ).optional(),
         s3: doc(
-          z.object({ secretRef: clusterS3KeysRef("Secret with static S3 access keys.").optional(), ...s3Common }),
+          z.object({
+            secretRef: clusterS3KeysRef("Secret with static S3 access keys.").optional(),
+            ...s3Common,
+          }),
           s3Description,
           { rules: s3Rules },
         ).optional(),
@@ -310,7 +340,11 @@ export const providerConfigStatus = doc(
   "Observed state of the config: whether its credentials work.",
 );
 
-export const providerConfigSchema = resourceSchema("ProviderConfig", providerConfigSpec, providerConfigStatus);
+export const providerConfigSchema = resourceSchema(
+  "ProviderConfig",
+  providerConfigSpec,
+  providerConfigStatus,
+);
 export const clusterProviderConfigSchema = resourceSchema(
   "ClusterProviderConfig",
   clusterProviderConfigSpec,
@@ -327,7 +361,12 @@ export type AnyProviderConfig = ProviderConfig | ClusterProviderConfig;
 const providerConfigColumns = [
   { name: "Region", type: "string", jsonPath: ".spec.region", description: "Cloud Digit region." },
   { name: "Project", type: "string", jsonPath: ".spec.project", description: "Cloud Digit project." },
-  { name: "Source", type: "string", jsonPath: ".spec.credentials.source", description: "Kind of credentials." },
+  {
+    name: "Source",
+    type: "string",
+    jsonPath: ".spec.credentials.source",
+    description: "Kind of credentials.",
+  },
   readyColumn,
   ageColumn,
 ] as const;
@@ -341,7 +380,7 @@ export const providerConfigKind: KindDefinition<typeof providerConfigSchema> = {
   shortNames: ["cdpc"],
   namespaced: true,
   description:
-    "Region, project, endpoints and credentials for Cloud Digit objects in one namespace. Objects use the one named in spec.providerConfigRef (default \"default\").",
+    'Region, project, endpoints and credentials for Cloud Digit objects in one namespace. Objects use the one named in spec.providerConfigRef (default "default").',
   schema: providerConfigSchema,
   spec: providerConfigSpec,
   status: providerConfigStatus,

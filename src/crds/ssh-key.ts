@@ -30,7 +30,11 @@ export const sshKeySpec = managedSpec(
     publicKey: doc(
       z.string().min(1).max(16384).regex(SSH_PUBLIC_KEY_PATTERN),
       "OpenSSH public key, one line: `ssh-ed25519 AAAA... comment`, `ssh-rsa AAAA...` or `ecdsa-sha2-nistp256 AAAA...`. Immutable.",
-      { rules: [immutable("publicKey", "create a new SSHKey to rotate keys")] },
+      {
+        rules: [immutable("publicKey", "create a new SSHKey to rotate keys")],
+        patternMessage:
+          "publicKey must be one line of an OpenSSH public key: ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521, then the base64 key matching that type, then an optional comment",
+      },
     ),
     tags: tags().optional(),
   },

@@ -2,6 +2,7 @@
 // this keeps the subset the apiserver accepts, rewrites the few constructs it spells differently
 // and refuses everything else, so an unsupported zod feature fails the generator, not the cluster.
 import { z } from "zod";
+import { PATTERN_MESSAGE, type CelRule } from "./common.ts";
 
 export type JSONSchemaProps = { [keyword: string]: unknown };
 
@@ -39,14 +40,19 @@ export class StructuralSchemaError extends Error {}
 
 export function toStructural(schema: z.ZodType): JSONSchemaProps {
   const json = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "throw" });
-  return clean(json as JSONSchemaProps, "");
+  return clean(json, "");
 }
 
 function clean(node: JSONSchemaProps, path: string): JSONSchemaProps {
   const out: JSONSchemaProps = {};
   const extensions: JSONSchemaProps = {};
+  let patternMessage: string | undefined;
   for (const [key, value] of Object.entries(node)) {
     if (DROPPED.has(key)) continue;
+    if (key === PATTERN_MESSAGE) {
+      patternMessage = value as string;
+      continue;
+    }
     if (key.startsWith("x-kubernetes-")) {
       extensions[key] = value;
       continue;
@@ -61,7 +67,8 @@ function clean(node: JSONSchemaProps, path: string): JSONSchemaProps {
         break;
       }
       case "items":
-        if (Array.isArray(value)) throw new StructuralSchemaError(`${path || "."}: tuple items are not structural`);
+        if (Array.isArray(value))
+          throw new StructuralSchemaError(`${path || "."}: tuple items are not structural`);
         out.items = clean(value as JSONSchemaProps, `${path}[]`);
         break;
       case "additionalProperties":
@@ -86,11 +93,14 @@ function clean(node: JSONSchemaProps, path: string): JSONSchemaProps {
         break;
       default:
         if (!(KEYWORD_ORDER as readonly string[]).includes(key)) {
-          throw new StructuralSchemaError(`${path || "."}: JSON Schema keyword "${key}" is not allowed in a CRD schema`);
+          throw new StructuralSchemaError(
+            `${path || "."}: JSON Schema keyword "${key}" is not allowed in a CRD schema`,
+          );
         }
         out[key] = value;
     }
   }
+  if (patternMessage !== undefined) patternToRule(out, extensions, patternMessage, path);
   if (out.type === undefined && extensions["x-kubernetes-preserve-unknown-fields"] !== true) {
     throw new StructuralSchemaError(`${path || "."}: every schema node needs a type`);
   }
@@ -98,6 +108,28 @@ function clean(node: JSONSchemaProps, path: string): JSONSchemaProps {
     throw new StructuralSchemaError(`${path || "."}: properties and additionalProperties cannot both be set`);
   }
   return { ...ordered(out), ...ordered(extensions) };
+}
+
+/** Replaces `pattern` by an equivalent CEL rule, so a mismatch is reported in words. */
+function patternToRule(
+  out: JSONSchemaProps,
+  extensions: JSONSchemaProps,
+  message: string,
+  path: string,
+): void {
+  const pattern = out.pattern;
+  if (typeof pattern !== "string")
+    throw new StructuralSchemaError(`${path || "."}: patternMessage without a pattern`);
+  if (pattern.includes("'"))
+    throw new StructuralSchemaError(`${path || "."}: pattern cannot contain a quote`);
+  if (out.maxLength === undefined) {
+    throw new StructuralSchemaError(
+      `${path || "."}: a pattern checked by CEL needs maxLength (CEL cost budget)`,
+    );
+  }
+  delete out.pattern;
+  const rules = (extensions["x-kubernetes-validations"] as CelRule[] | undefined) ?? [];
+  extensions["x-kubernetes-validations"] = [{ rule: `self.matches(r'${pattern}')`, message }, ...rules];
 }
 
 function isEmptySchema(value: unknown): boolean {

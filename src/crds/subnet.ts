@@ -5,7 +5,7 @@ import {
   doc,
   exactlyOne,
   idColumn,
-  idPattern,
+  cloudID,
   importID,
   ipv4Cidr,
   localRef,
@@ -24,10 +24,10 @@ import {
 export const subnetSpec = managedSpec(
   {
     vpcRef: localRef("VPC").optional(),
-    vpcID: doc(
-      z.string().max(64).regex(idPattern(ID_PREFIXES.VPC)).optional(),
+    vpcID: cloudID(
+      ID_PREFIXES.VPC,
       "ID of an existing cloud VPC not managed in this namespace. Set exactly one of vpcRef or vpcID.",
-    ),
+    ).optional(),
     cidr: ipv4Cidr(
       "subnet",
       16,

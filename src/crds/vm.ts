@@ -6,7 +6,7 @@ import {
   doc,
   exactlyOne,
   idColumn,
-  idPattern,
+  cloudID,
   immutable,
   importID,
   localRef,
@@ -34,24 +34,31 @@ export const vmSpec = managedSpec(
     flavor: doc(
       z.string().max(32).regex(FLAVOR_PATTERN),
       "Size of the VM, `<family>-<vcpu>x<ram GiB>`, family std (1:4), mem (1:8) or cpu (1:2), e.g. std-2x8. Changing it resizes the VM: within a family with a reboot; across families with stop, resize and start, which needs allowDisruption: true (or powerState: Stopped).",
+      {
+        patternMessage: "flavor must be <family>-<vcpu>x<ram GiB> with family std, mem or cpu, e.g. std-2x8",
+      },
     ),
     image: doc(
       z.string().max(63).regex(IMAGE_PATTERN),
       "Operating system image, e.g. ubuntu-24.04, debian-12, rocky-9. Immutable.",
-      { rules: [immutable("image", recreateHint)] },
+      {
+        rules: [immutable("image", recreateHint)],
+        patternMessage:
+          "image must be an image name such as ubuntu-24.04 (lowercase letters, digits, '.', '_' and '-')",
+      },
     ),
     subnetRef: localRef("Subnet").optional(),
-    subnetID: doc(
-      z.string().max(64).regex(idPattern(ID_PREFIXES.Subnet)).optional(),
+    subnetID: cloudID(
+      ID_PREFIXES.Subnet,
       "ID of an existing cloud subnet not managed in this namespace. Set exactly one of subnetRef or subnetID.",
-    ),
+    ).optional(),
     sshKeyRefs: doc(
       z.array(localRef("SSHKey")).max(16).optional(),
       "SSHKeys in the same namespace to install on the VM at creation. Can be combined with sshKeyIDs. Set only at creation.",
       { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] },
     ),
     sshKeyIDs: doc(
-      z.array(z.string().max(64).regex(idPattern(ID_PREFIXES.SSHKey))).max(16).optional(),
+      z.array(cloudID(ID_PREFIXES.SSHKey, "ID of a cloud SSH key.")).max(16).optional(),
       "IDs of existing cloud SSH keys to install on the VM at creation. Set only at creation.",
       { "x-kubernetes-list-type": "set" },
     ),
@@ -109,8 +116,7 @@ export const vmSpec = managedSpec(
       setOnlyAtCreation("userDataSecretRef", "user data is read at first boot only"),
       atMostOne("userData", "userDataSecretRef"),
       {
-        rule:
-          "self.flavor.split('-')[0] == oldSelf.flavor.split('-')[0] || (has(self.allowDisruption) && self.allowDisruption) || (has(self.powerState) && self.powerState == 'Stopped')",
+        rule: "self.flavor.split('-')[0] == oldSelf.flavor.split('-')[0] || (has(self.allowDisruption) && self.allowDisruption) || (has(self.powerState) && self.powerState == 'Stopped')",
         message:
           "changing flavor across families (e.g. std to mem) stops the VM: set allowDisruption: true (or powerState: Stopped) to allow it",
         fieldPath: ".flavor",
@@ -161,7 +167,12 @@ export const vmKind: KindDefinition<typeof vmSchema> = {
     { name: "Flavor", type: "string", jsonPath: ".spec.flavor", description: "Size of the VM." },
     stateColumn,
     idColumn,
-    { name: "IP", type: "string", jsonPath: ".status.atProvider.privateIP", description: "Private IPv4 address." },
+    {
+      name: "IP",
+      type: "string",
+      jsonPath: ".status.atProvider.privateIP",
+      description: "Private IPv4 address.",
+    },
     {
       name: "Public-IP",
       type: "string",
@@ -173,4 +184,3 @@ export const vmKind: KindDefinition<typeof vmSchema> = {
     ageColumn,
   ],
 };
-

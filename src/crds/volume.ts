@@ -97,7 +97,8 @@ export const volumeKind: KindDefinition<typeof volumeSchema> = {
   singular: "volume",
   shortNames: ["cdvol"],
   namespaced: true,
-  description: "A Cloud Digit block volume (NVMe or provisioned IOPS), attached to VMs through their volumeRefs.",
+  description:
+    "A Cloud Digit block volume (NVMe or provisioned IOPS), attached to VMs through their volumeRefs.",
   schema: volumeSchema,
   spec: volumeSpec,
   status: volumeStatus,
