@@ -81,7 +81,7 @@ export class CloudDigitApi {
     opts: CallOptions = {},
   ): Promise<T[]> {
     const page = await this.rest.request(
-      { service, operation, method: "GET", path, query: { limit: 1000 }, schema: pageSchema(item) },
+      { service, operation, method: "GET", path, schema: pageSchema(item) },
       opts,
     );
     return page.items as T[];
