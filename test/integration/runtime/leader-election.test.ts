@@ -79,12 +79,16 @@ describe("leader election on a Lease", () => {
     await b.start();
 
     for (let i = 0; i < 20; i++) await client.create(WIDGET, widget(ns, `w${i}`));
-    await waitUntil("20 reconciled", async () => new Set(log.map((r) => r.key)).size === 20, { timeoutMs: 20_000 });
+    await waitUntil("20 reconciled", async () => new Set(log.map((r) => r.key)).size === 20, {
+      timeoutMs: 20_000,
+    });
     await new Promise((r) => setTimeout(r, 1000));
     expect(new Set(log.map((r) => r.by))).toEqual(new Set(["a"]));
     expect(b.isLeader()).toBe(false);
     // Ready as leader and as standby: both caches are synced.
-    await waitUntil("both ready", async () => (await readyz(a)) === 200 && (await readyz(b)) === 200, { timeoutMs: 10_000 });
+    await waitUntil("both ready", async () => (await readyz(a)) === 200 && (await readyz(b)) === 200, {
+      timeoutMs: 10_000,
+    });
 
     // Graceful stop: a releases the lease, b takes over at its next retry.
     const aStopping = Date.now();
@@ -94,9 +98,13 @@ describe("leader election on a Lease", () => {
     const gracefulHandover = await timeUntilLeader(b, aStopping);
     // b may only reconcile once a has stopped.
     await client.create(WIDGET, widget(ns, "after-a"));
-    await waitUntil("b reconciles new work", async () => log.some((r) => r.by === "b" && r.key === `${ns}/after-a`), {
-      timeoutMs: 20_000,
-    });
+    await waitUntil(
+      "b reconciles new work",
+      async () => log.some((r) => r.by === "b" && r.key === `${ns}/after-a`),
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(log.filter((r) => r.by === "b").every((r) => r.at >= aStopped)).toBe(true);
     expect(releasedLease.spec?.holderIdentity ?? "").toBe("");
 
@@ -111,9 +119,13 @@ describe("leader election on a Lease", () => {
     expect(heldLease.spec?.holderIdentity).toBe("b");
     const expiryHandover = await timeUntilLeader(c, bStopping);
     await client.create(WIDGET, widget(ns, "after-b"));
-    await waitUntil("c reconciles new work", async () => log.some((r) => r.by === "c" && r.key === `${ns}/after-b`), {
-      timeoutMs: 20_000,
-    });
+    await waitUntil(
+      "c reconciles new work",
+      async () => log.some((r) => r.by === "c" && r.key === `${ns}/after-b`),
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(log.filter((r) => r.by === "c").every((r) => r.at >= bStopped)).toBe(true);
 
     console.log(
