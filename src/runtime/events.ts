@@ -52,6 +52,8 @@ interface Series {
   lastAt: number;
   lastWriteAt: number;
   timer: TimerHandle | undefined;
+  /** The create in flight; series updates wait for it so a repeat never creates a second Event. */
+  creating: Promise<void> | undefined;
   input: EventInput;
 }
 
@@ -98,6 +100,7 @@ export class EventRecorder {
       lastAt: now,
       lastWriteAt: now,
       timer: undefined,
+      creating: undefined,
       input,
     };
     this.series.delete(key);
@@ -108,7 +111,8 @@ export class EventRecorder {
       if (o?.timer) this.clock.clearTimeout(o.timer);
       this.series.delete(oldest);
     }
-    this.track(this.create(fresh));
+    fresh.creating = this.create(fresh);
+    this.track(fresh.creating);
   }
 
   normal(regarding: KubeObject, reason: string, action: string, note: string, resource?: ResourceType): void {
@@ -153,6 +157,7 @@ export class EventRecorder {
 
   private async create(s: Series): Promise<void> {
     const { input } = s;
+    const count = s.count;
     const r = input.regarding;
     const name = `${(r.metadata.name ?? "object").slice(0, 200)}.${randomBytes(8).toString("hex")}`;
     const body: KubeObject = {
@@ -172,12 +177,12 @@ export class EventRecorder {
         uid: r.metadata.uid,
         resourceVersion: r.metadata.resourceVersion,
       },
-      ...(s.count > 1 ? { series: { count: s.count, lastObservedTime: microTime(s.lastAt) } } : {}),
+      ...(count > 1 ? { series: { count, lastObservedTime: microTime(s.lastAt) } } : {}),
     };
     try {
       await this.opts.client.create(EVENT_RESOURCE, body);
       s.name = name;
-      s.writtenCount = s.count;
+      s.writtenCount = count;
       s.lastWriteAt = this.clock.now();
     } catch (err) {
       this.logger.warn({ err: String(err), reason: input.reason }, "could not record event");
@@ -185,6 +190,7 @@ export class EventRecorder {
   }
 
   private async writeSeries(s: Series): Promise<void> {
+    await s.creating;
     if (s.count === s.writtenCount) return;
     if (!s.name) return this.create(s); // the first write failed; try again as a new event
     const count = s.count;
