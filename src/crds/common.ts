@@ -130,9 +130,10 @@ export function cloudID(prefix: string, description: string): z.ZodString {
 
 /** A reference to another object of this API in the same namespace. */
 export function localRef(kind: string) {
+  const article = kind === "SSHKey" ? "an" : "a"; // "an SSHKey", "a Subnet"
   return doc(
     z.object({ name: objectName(`${kind} in the same namespace`) }),
-    `Reference to a ${kind} in the same namespace. The object waits (Ready=False, reason DependencyNotReady) until that ${kind} is Ready.`,
+    `Reference to ${article} ${kind} in the same namespace. The object waits (Ready=False, reason DependencyNotReady) until that ${kind} is Ready.`,
   );
 }
 

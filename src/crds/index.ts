@@ -6,7 +6,7 @@ import { sshKeyKind } from "./ssh-key.ts";
 import { subnetKind } from "./subnet.ts";
 import { vmKind } from "./vm.ts";
 import { volumeKind } from "./volume.ts";
-import { vpcKind } from "./vpc.ts";
+import { vpcKind, type VPCSpec, type VPCStatus } from "./vpc.ts";
 
 export * from "./common.ts";
 export * from "./vpc.ts";
@@ -16,6 +16,17 @@ export * from "./vm.ts";
 export * from "./volume.ts";
 export * from "./bucket.ts";
 export * from "./provider-config.ts";
+
+/** The fields every managed kind's spec has (after apiserver defaulting). */
+export type CommonSpec = Pick<
+  VPCSpec,
+  "providerConfigRef" | "managementPolicy" | "deletionPolicy" | "importID" | "resyncPeriod"
+>;
+
+/** The status shape every managed kind shares; atProvider is per kind. */
+export type ManagedStatus = Omit<VPCStatus, "atProvider"> & {
+  atProvider?: Record<string, unknown> | undefined;
+};
 
 export const kinds = {
   VPC: vpcKind,

@@ -1,7 +1,9 @@
 // The generated CRDs on a real kube-apiserver: they install and become Established, serve their
 // descriptions through OpenAPI v3 (what kubectl explain reads), reject invalid manifests with
 // field-specific messages, accept valid ones and fill in the defaults.
+import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { promisify } from "node:util";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +11,7 @@ import { parse } from "yaml";
 import type * as k8s from "@kubernetes/client-node";
 import { allKinds, kindByName } from "../../../src/crds/index.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
+import { resolveKubeBinaries } from "../../support/control-plane.ts";
 import { waitUntil } from "../../support/process.ts";
 import { rejectedCreates, rejectedUpdates } from "./cases.ts";
 import {
@@ -197,6 +200,21 @@ describe("installation", () => {
     expect(schemas["ai.clouddigit.v1alpha1.VM"]?.properties?.spec?.properties?.flavor?.description).toContain(
       "allowDisruption",
     );
+  });
+});
+
+describe("kubectl", () => {
+  it("explains fields with their descriptions", async () => {
+    const kubectl = resolveKubeBinaries().kubectl;
+    const explain = async (field: string): Promise<string> =>
+      (
+        await promisify(execFile)(kubectl, ["--kubeconfig", testCluster().kubeconfigPath, "explain", field], {
+          encoding: "utf8",
+        })
+      ).stdout.replace(/\s+/g, " "); // kubectl wraps long descriptions
+    expect(await explain("vm.spec.flavor")).toContain("needs allowDisruption: true");
+    expect(await explain("buckets.spec.objectLock")).toContain("only with versioning: Enabled");
+    expect(await explain("cdpc.spec.credentials.source")).toContain("OIDC (workload identity, preferred)");
   });
 });
 
