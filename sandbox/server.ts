@@ -412,8 +412,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   function resolveProject(principal: Principal, header: string | undefined): string {
     let project = header;
     if (project === undefined) {
-      if (principal.projects !== "*" && principal.projects.size === 1)
-        project = [...principal.projects][0] as string;
+      if (principal.projects !== "*" && principal.projects.size === 1) project = [...principal.projects][0];
       else throw badRequest("the X-Cd-Project header is required");
     }
     if (!PROJECT_PATTERN.test(project)) throw badRequest("X-Cd-Project is not a valid project name");

@@ -13,6 +13,8 @@ function only(call: Call, allowed: string[]): void {
 export function listFlavors(call: Call): Reply {
   only(call, ["family"]);
   const family = call.query.get("family");
+  if (family !== null && !["std", "mem", "cpu"].includes(family))
+    throw badRequest("family is std, mem or cpu", { parameter: "family" });
   return {
     status: 200,
     body: { items: FLAVORS.filter((f) => family === null || f.family === family), next_cursor: null },
@@ -28,6 +30,8 @@ export function getFlavor(call: Call): Reply {
 export function listImages(call: Call): Reply {
   only(call, ["os"]);
   const os = call.query.get("os");
+  if (os !== null && os !== "linux" && os !== "windows")
+    throw badRequest("os is linux or windows", { parameter: "os" });
   return {
     status: 200,
     body: { items: IMAGES.filter((i) => os === null || i.os === os), next_cursor: null },

@@ -126,7 +126,7 @@ const collectionsByPath = new Map<string, Collection>();
 function add(method: string, template: string, c: Collection, handle?: Route["handle"]): void {
   if (!handle) return;
   let byMethod = table.get(template);
-  if (!byMethod) table.set(template, (byMethod = new Map()));
+  if (!byMethod) table.set(template, (byMethod = new Map<string, Route>()));
   byMethod.set(method, { method, template, projectScoped: c.projectScoped, write: method !== "GET", handle });
 }
 
