@@ -412,8 +412,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   function resolveProject(principal: Principal, header: string | undefined): string {
     let project = header;
     if (project === undefined) {
-      if (principal.projects !== "*" && principal.projects.size === 1) project = [...principal.projects][0];
-      else throw badRequest("the X-Cd-Project header is required");
+      const scoped = principal.projects === "*" ? [] : [...principal.projects];
+      const only = scoped.length === 1 ? scoped[0] : undefined;
+      if (only === undefined) throw badRequest("the X-Cd-Project header is required");
+      project = only;
     }
     if (!PROJECT_PATTERN.test(project)) throw badRequest("X-Cd-Project is not a valid project name");
     if (principal.projects !== "*" && !principal.projects.has(project)) {
