@@ -6,7 +6,15 @@ function limiter(
   clock: FakeClock,
   extra: Partial<ConstructorParameters<typeof CredentialRateLimiter>[0]> = {},
 ) {
-  return new CredentialRateLimiter({ burst: 10, perSecond: 10, headroom: 1, clock, ...extra });
+  return new CredentialRateLimiter({
+    burst: 10,
+    perSecond: 10,
+    headroom: 1,
+    burstHeadroom: 1,
+    decreaseFactor: 0.5,
+    clock,
+    ...extra,
+  });
 }
 
 describe("CredentialRateLimiter", () => {

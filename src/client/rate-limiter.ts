@@ -20,13 +20,19 @@ export interface RateLimiterOptions {
    * a few percent of headroom absorbs network jitter so our requests never arrive early. Default 0.95.
    */
   headroom?: number;
+  /**
+   * Fraction of `burst` we hold. Our bucket starts counting when it is created, the server's when
+   * our first request arrives (after connection setup), so a full burst at once could run a few
+   * tokens ahead of the server's. Default 0.9.
+   */
+  burstHeadroom?: number;
   /** Tokens that `low` requests must leave in the bucket for `high`/`normal`. Default burst / 4. */
   lowPriorityReserve?: number;
-  /** Multiplicative decrease of the rate on a 429 that arrives anyway (AIMD). Default 0.5. */
+  /** Multiplicative decrease of the rate on a 429 that arrives anyway (AIMD). Default 0.7. */
   decreaseFactor?: number;
   /** Lowest fraction of the rate the decrease may reach. Default 0.1. */
   minRateFactor?: number;
-  /** Additive recovery of the rate fraction per second without throttling. Default 0.05 (10 s from 0.5 to 1). */
+  /** Additive recovery of the rate fraction per second without throttling. Default 0.1 (3 s from 0.7 to 1). */
   recoveryPerSecond?: number;
   /** Pause used when a 429 carries no usable Retry-After. Default 1000 ms. */
   defaultPauseMs?: number;
@@ -72,13 +78,13 @@ export class CredentialRateLimiter {
   private cancelTimer: (() => void) | undefined;
 
   constructor(opts: RateLimiterOptions = {}) {
-    this.burst = opts.burst ?? 60;
+    this.burst = Math.max(1, Math.floor((opts.burst ?? 60) * (opts.burstHeadroom ?? 0.9)));
     this.perSecond = opts.perSecond ?? 30;
     this.headroom = opts.headroom ?? 0.95;
     this.lowReserve = opts.lowPriorityReserve ?? Math.floor(this.burst / 4);
-    this.decreaseFactor = opts.decreaseFactor ?? 0.5;
+    this.decreaseFactor = opts.decreaseFactor ?? 0.7;
     this.minRateFactor = opts.minRateFactor ?? 0.1;
-    this.recoveryPerSecond = opts.recoveryPerSecond ?? 0.05;
+    this.recoveryPerSecond = opts.recoveryPerSecond ?? 0.1;
     this.defaultPauseMs = opts.defaultPauseMs ?? 1000;
     this.clock = opts.clock ?? systemClock;
     if (!(this.burst >= 1) || !(this.perSecond > 0))
