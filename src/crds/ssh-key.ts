@@ -50,6 +50,7 @@ export const sshKeyAtProvider = doc(
   z.object({
     name: doc(z.string().max(255).optional(), "Name of the SSH key in the cloud."),
     fingerprint: doc(z.string().max(128).optional(), "Fingerprint of the key as the cloud reports it."),
+    keyType: doc(z.string().max(64).optional(), "Key type the cloud reports, e.g. ssh-ed25519."),
   }),
   "Fields of the SSH key as last observed in the cloud.",
 );

@@ -56,6 +56,7 @@ export const subnetAtProvider = doc(
     vpcID: doc(z.string().max(64).optional(), "ID of the VPC the subnet belongs to."),
     cidr: doc(z.string().max(64).optional(), "CIDR the cloud reports for the subnet."),
     zone: doc(z.string().max(64).optional(), "Availability zone the cloud reports."),
+    gatewayIP: doc(z.string().max(64).optional(), "Gateway address of the subnet."),
   }),
   "Fields of the subnet as last observed in the cloud.",
 );

@@ -132,6 +132,12 @@ export const vmAtProvider = doc(
     image: doc(z.string().max(63).optional(), "Image the cloud reports."),
     zone: doc(z.string().max(64).optional(), "Availability zone the VM runs in."),
     subnetID: doc(z.string().max(64).optional(), "ID of the subnet the VM is in."),
+    vpcID: doc(z.string().max(64).optional(), "ID of the VPC the VM is in."),
+    bootVolumeSizeGiB: doc(z.int().min(0).optional(), "Size of the boot disk the cloud reports, in GiB."),
+    userDataSHA256: doc(
+      z.string().max(64).optional(),
+      "SHA-256 of the user data the VM was created with (the cloud never returns the data itself).",
+    ),
     sshKeyIDs: doc(z.array(z.string().max(64)).max(32).optional(), "IDs of the SSH keys installed."),
     privateIP: doc(z.string().max(64).optional(), "Private IPv4 address in the subnet."),
     publicIP: doc(z.string().max(64).optional(), "Public IPv4 address, when publicIP is true."),

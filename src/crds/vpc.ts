@@ -35,6 +35,7 @@ export const vpcAtProvider = doc(
     name: doc(z.string().max(255).optional(), "Name of the VPC in the cloud."),
     cidr: doc(z.string().max(64).optional(), "CIDR the cloud reports for the VPC."),
     description: doc(z.string().max(255).optional(), "Description the cloud reports."),
+    region: doc(z.string().max(64).optional(), "Region the VPC is in."),
   }),
   "Fields of the VPC as last observed in the cloud.",
 );

@@ -290,6 +290,27 @@ describe("accepted with defaults", () => {
     );
   });
 
+  it("accepts ObserveOnly buckets by name and cluster configs that exchange a named ServiceAccount's token", async () => {
+    await createOk(bucket("observed-by-name", { managementPolicy: "ObserveOnly" }));
+    await createOk(bucket("imported", { importID: "someone-elses-bucket", deletionPolicy: "Orphan" }));
+    const cpc = scoped(
+      clusterProviderConfig("tenant-sa", {
+        credentials: {
+          source: "OIDC",
+          oidc: {
+            clientID: "x",
+            serviceAccountName: "cloud",
+            serviceAccountNamespace: "team-a",
+            grant: "TokenExchange",
+          },
+          s3: { secretRef: { name: "s3", namespace: "team-a" } },
+        },
+      }),
+    );
+    await createOk(cpc);
+    expect((await kubeRequest(kc, "DELETE", `${collectionPath(cpc)}/${cpc.metadata.name}`)).status).toBe(200);
+  });
+
   it("allows the changes that are allowed: grow, resize within a family, cross-family with allowDisruption", async () => {
     await createOk(volume("grow"));
     expect((await patchSpec(volume("grow"), { sizeGiB: 51 })).status).toBe(200);
