@@ -1,0 +1,59 @@
+// What the generic reconciler needs from the outside world, as small interfaces. The runtime
+// adapters (kube-adapters.ts) implement them over informers and the Kubernetes API; unit tests
+// implement them in memory.
+import type { CloudApi } from "./cloud-api.ts";
+import type { ManagedKind, ManagedObject, ManagedStatus, Ref } from "./actuator.ts";
+
+/** Read access to the informer caches of the managed kinds. */
+export interface ObjectCache {
+  get(kind: ManagedKind, namespace: string, name: string): ManagedObject | undefined;
+  /** Objects in the namespace whose declared dependencies include `ref` (any kind). */
+  dependants(namespace: string, ref: Ref): Dependant[];
+}
+
+export interface Dependant {
+  kind: ManagedKind;
+  object: ManagedObject;
+  /** From the dependant's declaration of this dependency. */
+  blocksDeletion: boolean;
+  neededFor: "create" | "always";
+}
+
+export interface MetadataPatch {
+  /** The complete new finalizer list. */
+  finalizers?: string[];
+  /** Annotations to set (string) or remove (null). */
+  annotations?: Record<string, string | null>;
+}
+
+export interface ObjectWriter {
+  /** Replaces the status subresource. */
+  writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<void>;
+  /**
+   * Patches metadata; returns the new object. A finalizer change is guarded by
+   * object.metadata.resourceVersion (409 when stale); annotation-only patches are not.
+   */
+  patchMetadata(kind: ManagedKind, object: ManagedObject, patch: MetadataPatch): Promise<ManagedObject>;
+}
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventSink {
+  record(kind: ManagedKind, object: ManagedObject, type: EventType, reason: string, message: string): void;
+}
+
+export type ProviderResolution =
+  | {
+      ok: true;
+      api: CloudApi;
+      /** Changes whenever the config or its credentials change (part of the no-op check). */
+      fingerprint: string;
+    }
+  | { ok: false; reason: string; message: string };
+
+/** Finds the ProviderConfig an object names and builds a cloud client for it. */
+export interface ProviderResolver {
+  resolve(object: ManagedObject, signal?: AbortSignal): Promise<ProviderResolution>;
+  /** Cheap, cache-only fingerprint of the config the object names (no credential reads). */
+  peekFingerprint(object: ManagedObject): string;
+}

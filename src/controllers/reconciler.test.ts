@@ -1,0 +1,621 @@
+import { describe, expect, it } from "vitest";
+import type { Server, Subnet, Volume, Vpc } from "./cloud-api.ts";
+import { KIND_TAG, NAME_TAG, OWNER_TAG } from "./actuator.ts";
+import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./reconciler.ts";
+import { Harness } from "./testing/harness.ts";
+
+const vpcSpec = { cidr: "10.0.0.0/16", tags: { team: "web" } };
+const subnetSpec = { vpcRef: { name: "net" }, cidr: "10.0.1.0/24", zone: "bd-dha-1a" };
+const vmSpec = {
+  flavor: "std-2x8",
+  image: "ubuntu-24.04",
+  subnetRef: { name: "web" },
+  bootVolumeSizeGiB: 20,
+  publicIP: false,
+  powerState: "Running",
+  allowDisruption: false,
+};
+
+async function readyVpc(h: Harness): Promise<Vpc> {
+  h.kube.apply("VPC", "net", vpcSpec);
+  await h.converge([["VPC", "net"]], 3);
+  const id = h.kube.object("VPC", "net")?.status?.id ?? "";
+  return h.cloud.get<Vpc>(id) as Vpc;
+}
+
+async function readyVm(h: Harness, extra: Record<string, unknown> = {}): Promise<Server> {
+  h.kube.apply("VPC", "net", vpcSpec);
+  h.kube.apply("Subnet", "web", subnetSpec);
+  h.kube.apply("VM", "app", { ...vmSpec, ...extra });
+  await h.converge(h.kube.all(), 8);
+  expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+  return h.cloud.get<Server>(h.kube.object("VM", "app")?.status?.id ?? "") as Server;
+}
+
+describe("create, observe, converge", () => {
+  it("adds the finalizer before creating, creates once with the UID as idempotency key and ownership tags", async () => {
+    const h = new Harness();
+    const obj = h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    const after = h.kube.object("VPC", "net");
+    expect(after?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(h.cloud.count("vpc.create")).toBe(1);
+    const [vpc] = h.cloud.list<Vpc>("vpc_");
+    expect(vpc?.tags).toEqual({
+      team: "web",
+      [OWNER_TAG]: obj.metadata.uid,
+      [KIND_TAG]: "VPC",
+      [NAME_TAG]: "default/net",
+    });
+    expect(vpc?.name).toBe("default-net");
+    expect(after?.status?.id).toBe(vpc?.id);
+    expect(after?.metadata.annotations?.[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+    expect(h.kube.condition("VPC", "net", "Ready")).toMatchObject({
+      status: "False",
+      reason: "Provisioning",
+    });
+    expect(h.kube.condition("VPC", "net", "Reconciling")?.status).toBe("True");
+    expect(h.kube.reasons()).toContain("Created");
+  });
+
+  it("converges to Ready with kstatus conditions, observedGeneration and atProvider", async () => {
+    const h = new Harness();
+    await readyVpc(h);
+    const o = h.kube.object("VPC", "net");
+    expect(o?.status?.state).toBe("active");
+    expect(o?.status?.observedGeneration).toBe(1);
+    expect(o?.status?.atProvider).toEqual({ name: "default-net", cidr: "10.0.0.0/16" });
+    expect(o?.status?.lastSyncTime).toBeDefined();
+    const byType = Object.fromEntries((o?.status?.conditions ?? []).map((c) => [c.type, c.status]));
+    expect(byType).toEqual({ Ready: "True", Synced: "True", Reconciling: "False", Stalled: "False" });
+  });
+
+  it("makes no cloud call and no status write for an unchanged converged object until the resync", async () => {
+    const h = new Harness({ resyncMs: 600_000 });
+    await readyVpc(h);
+    const calls = h.cloud.calls.length;
+    const writes = h.kube.statusWrites + h.kube.metadataWrites;
+    for (let i = 0; i < 5; i++) {
+      const requeue = await h.reconcile("VPC", "net");
+      expect(requeue?.requeueAfterMs).toBeGreaterThan(0);
+      h.nowMs += 10_000;
+    }
+    expect(h.cloud.calls.length).toBe(calls);
+    expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
+    h.nowMs += 700_000; // past the jittered resync
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.calls.slice(calls)).toEqual(["vpc.get"]);
+    expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
+  });
+
+  it("jitters the resync and honours spec.resyncPeriod", async () => {
+    const h = new Harness({ resyncMs: 600_000, resyncJitter: 0.1 });
+    h.kube.apply("VPC", "net", { ...vpcSpec, resyncPeriod: "2m" });
+    await h.converge([["VPC", "net"]], 3);
+    h.nowMs += 200_000;
+    const requeue = await h.reconcile("VPC", "net");
+    // random() = 0.5 in the harness: 2m * (1 + 0.1 * 0.5)
+    expect(requeue?.requeueAfterMs).toBe(126_000);
+  });
+
+  it("adopts its own orphan after a crash between create and status write instead of creating twice", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", vpcSpec);
+    const writeStatus = h.kube.writeStatus.bind(h.kube);
+    h.kube.writeStatus = async () => {
+      throw new Error("connection reset (simulated crash)");
+    };
+    await expect(h.reconcile("VPC", "net")).rejects.toThrow("simulated crash");
+    expect(h.cloud.count("vpc.create")).toBe(1);
+    expect(h.kube.object("VPC", "net")?.status?.id).toBeUndefined();
+    expect(h.kube.object("VPC", "net")?.metadata.annotations?.[CREATE_PENDING_ANNOTATION]).toBeDefined();
+    h.kube.writeStatus = writeStatus;
+    await h.converge([["VPC", "net"]], 3);
+    expect(h.cloud.count("vpc.create")).toBe(1);
+    expect(h.cloud.list("vpc_")).toHaveLength(1);
+    expect(h.kube.reasons()).toContain("Adopted");
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+
+  it("never reports a diff for a converged object of any kind (no update loops)", async () => {
+    const h = new Harness();
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    h.kube.apply("SSHKey", "me", {
+      publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA me",
+    });
+    await readyVm(h, { volumeRefs: [{ name: "data" }], sshKeyRefs: [{ name: "me" }] });
+    await h.converge(
+      [
+        ["Volume", "data"],
+        ["SSHKey", "me"],
+        ["VM", "app"],
+      ],
+      4,
+    );
+    const updates = ["vpc.update", "subnet.update", "sshkey.update", "server.update", "volume.update"].map(
+      (op) => h.cloud.count(op),
+    );
+    h.nowMs += 24 * 3600_000;
+    await h.converge(
+      [
+        ["VPC", "net"],
+        ["Subnet", "web"],
+        ["SSHKey", "me"],
+        ["Volume", "data"],
+        ["VM", "app"],
+      ],
+      2,
+    );
+    expect(
+      ["vpc.update", "subnet.update", "sshkey.update", "server.update", "volume.update"].map((op) =>
+        h.cloud.count(op),
+      ),
+    ).toEqual(updates);
+    expect(
+      h.cloud.count("server.stop") + h.cloud.count("server.start") + h.cloud.count("server.resize"),
+    ).toBe(0);
+    expect(h.cloud.count("volume.attach")).toBe(1);
+    for (const kind of ["VPC", "Subnet", "SSHKey", "Volume", "VM"] as const) {
+      const name = { VPC: "net", Subnet: "web", SSHKey: "me", Volume: "data", VM: "app" }[kind];
+      expect(h.kube.condition(kind, name, "Ready")?.status, kind).toBe("True");
+    }
+  });
+});
+
+describe("policies", () => {
+  it("deletionPolicy Orphan keeps the cloud resource and removes the finalizer", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", { ...vpcSpec, deletionPolicy: "Orphan" });
+    await h.converge([["VPC", "net"]], 3);
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+    expect(h.cloud.list("vpc_")).toHaveLength(1);
+    expect(h.cloud.count("vpc.delete")).toBe(0);
+    expect(h.kube.reasons()).toContain("Orphaned");
+  });
+
+  it("deletionPolicy Delete deletes the cloud resource, waits until it is gone, then releases the object", async () => {
+    const h = new Harness();
+    await readyVpc(h);
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.count("vpc.delete")).toBe(1);
+    expect(h.kube.object("VPC", "net")).toBeDefined();
+    expect(h.kube.condition("VPC", "net", "Ready")).toMatchObject({ status: "False", reason: "Deleting" });
+    h.cloud.settle();
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+    expect(h.cloud.list("vpc_")).toHaveLength(0);
+    expect(h.kube.reasons()).toEqual(expect.arrayContaining(["DeleteRequested", "Deleted"]));
+  });
+
+  it("ObserveOnly never writes to the cloud, reports what exists and keeps it on deletion", async () => {
+    const h = new Harness();
+    const existing = await readyVpc(h);
+    h.cloud.mutate(existing.id, (r) => (r.tags = { someone: "else" }));
+    const writesBefore = h.cloud.calls.filter((c) => !c.endsWith(".get") && !c.endsWith(".list")).length;
+    h.kube.apply("VPC", "watched", {
+      cidr: "10.0.0.0/16",
+      managementPolicy: "ObserveOnly",
+      importID: existing.id,
+    });
+    await h.converge([["VPC", "watched"]], 3);
+    const o = h.kube.object("VPC", "watched");
+    expect(o?.status?.id).toBe(existing.id);
+    expect(o?.metadata.finalizers ?? []).toEqual([]);
+    expect(h.kube.condition("VPC", "watched", "Ready")?.status).toBe("True");
+    h.kube.delete("VPC", "watched");
+    await h.reconcile("VPC", "watched");
+    expect(h.kube.object("VPC", "watched")).toBeUndefined();
+    expect(h.cloud.calls.filter((c) => !c.endsWith(".get") && !c.endsWith(".list")).length).toBe(
+      writesBefore,
+    );
+    expect(h.cloud.get(existing.id)).toBeDefined();
+  });
+
+  it("ObserveOnly reports a missing resource as NotFound without recreating it", async () => {
+    const h = new Harness();
+    const existing = await readyVpc(h);
+    h.kube.apply("VPC", "watched", {
+      cidr: "10.0.0.0/16",
+      managementPolicy: "ObserveOnly",
+      importID: existing.id,
+    });
+    await h.converge([["VPC", "watched"]], 2);
+    h.cloud.deleteOutOfBand(existing.id);
+    h.nowMs += 3600_000;
+    await h.reconcile("VPC", "watched");
+    expect(h.kube.condition("VPC", "watched", "Ready")).toMatchObject({
+      status: "False",
+      reason: "NotFound",
+    });
+    expect(h.kube.condition("VPC", "watched", "Stalled")?.status).toBe("True");
+    expect(h.cloud.count("vpc.create")).toBe(1);
+  });
+
+  it("importID adopts an existing resource, takes ownership of its tags and deletes it with the object", async () => {
+    const h = new Harness();
+    const existing = await readyVpc(h);
+    h.kube.apply("VPC", "imported", {
+      cidr: "10.0.0.0/16",
+      importID: existing.id,
+      tags: { owner: "platform" },
+    });
+    await h.converge([["VPC", "imported"]], 3);
+    expect(h.kube.object("VPC", "imported")?.status?.id).toBe(existing.id);
+    expect(h.kube.object("VPC", "imported")?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(h.cloud.get<Vpc>(existing.id)?.tags.owner).toBe("platform");
+    expect(h.cloud.count("vpc.create")).toBe(1);
+    expect(h.kube.reasons()).toContain("Imported");
+    expect(h.kube.condition("VPC", "imported", "Ready")?.status).toBe("True");
+  });
+
+  it("the paused annotation stops all cloud calls until removed", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", vpcSpec, { annotations: { "clouddigit.ai/paused": "true" } });
+    await h.converge([["VPC", "net"]], 2);
+    expect(h.cloud.calls).toEqual([]);
+    expect(h.kube.condition("VPC", "net", "Synced")).toMatchObject({
+      status: "False",
+      reason: "ReconcilePaused",
+    });
+    h.kube.annotate("VPC", "net", { "clouddigit.ai/paused": null });
+    await h.converge([["VPC", "net"]], 3);
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+
+  it("pausing a converged object: drift is left alone while paused", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    const vpc = await readyVpc(h);
+    h.kube.annotate("VPC", "net", { "clouddigit.ai/paused": "true" });
+    h.cloud.mutate(vpc.id, (r) => (r.tags = {}));
+    h.nowMs += 120_000;
+    const before = h.cloud.calls.length;
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.calls.length).toBe(before);
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+});
+
+describe("out-of-band changes", () => {
+  it("recreates a Managed resource deleted outside Kubernetes and says so in an event", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    const vpc = await readyVpc(h);
+    h.cloud.deleteOutOfBand(vpc.id);
+    h.nowMs += 120_000;
+    await h.converge([["VPC", "net"]], 3);
+    const id = h.kube.object("VPC", "net")?.status?.id;
+    expect(id).toBeDefined();
+    expect(id).not.toBe(vpc.id);
+    expect(h.cloud.count("vpc.create")).toBe(2);
+    expect(h.kube.events.find((e) => e.reason === "RecreatingDeletedResource")?.type).toBe("Warning");
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+
+  it("corrects drift of mutable fields at resync and counts it", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    const vpc = await readyVpc(h);
+    h.cloud.mutate(vpc.id, (r) => (r.tags = { team: "hijacked" }));
+    h.nowMs += 120_000;
+    await h.converge([["VPC", "net"]], 2);
+    expect(h.cloud.get<Vpc>(vpc.id)?.tags.team).toBe("web");
+    expect(h.kube.reasons()).toContain("DriftDetected");
+    const metrics = await h.registry.getSingleMetricAsString("clouddigit_drift_corrections_total");
+    expect(metrics).toContain('clouddigit_drift_corrections_total{kind="VPC"} 1');
+  });
+});
+
+describe("dependencies and deletion order", () => {
+  it("waits with DependencyNotReady naming the dependency and proceeds once it is Ready", async () => {
+    const h = new Harness();
+    h.kube.apply("Subnet", "web", subnetSpec);
+    await h.reconcile("Subnet", "web");
+    const ready = h.kube.condition("Subnet", "web", "Ready");
+    expect(ready).toMatchObject({ status: "False", reason: "DependencyNotReady" });
+    expect(ready?.message).toContain('VPC "net"');
+    expect(ready?.message).toContain("does not exist");
+    expect(h.kube.object("Subnet", "web")?.metadata.finalizers ?? []).toEqual([]);
+    expect(h.cloud.count("subnet.create")).toBe(0);
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.converge(
+      [
+        ["VPC", "net"],
+        ["Subnet", "web"],
+      ],
+      4,
+    );
+    expect(h.kube.condition("Subnet", "web", "Ready")?.status).toBe("True");
+    const subnet = h.cloud.get<Subnet>(h.kube.object("Subnet", "web")?.status?.id ?? "");
+    expect(subnet?.vpc_id).toBe(h.kube.object("VPC", "net")?.status?.id);
+  });
+
+  it("a parent with live children waits for them (DeletionBlocked) and is deleted after them", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", vpcSpec);
+    h.kube.apply("Subnet", "web", subnetSpec);
+    await h.converge(
+      [
+        ["VPC", "net"],
+        ["Subnet", "web"],
+      ],
+      4,
+    );
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    const ready = h.kube.condition("VPC", "net", "Ready");
+    expect(ready).toMatchObject({ status: "False", reason: "DeletionBlocked" });
+    expect(ready?.message).toContain("Subnet web");
+    expect(h.cloud.count("vpc.delete")).toBe(0);
+    h.kube.delete("Subnet", "web");
+    await h.converge(
+      [
+        ["Subnet", "web"],
+        ["VPC", "net"],
+      ],
+      4,
+    );
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+    expect(h.kube.object("Subnet", "web")).toBeUndefined();
+    expect(h.cloud.list("vpc_")).toHaveLength(0);
+    expect(h.cloud.list("subnet_")).toHaveLength(0);
+  });
+
+  it("deleting an object whose cloud resource was never created needs no ProviderConfig", async () => {
+    const h = new Harness();
+    h.providers.broken = 'ProviderConfig "default" not found';
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Ready")).toMatchObject({ reason: "ProviderConfigNotReady" });
+    expect(h.kube.condition("VPC", "net", "Ready")?.message).toContain("not found");
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+  });
+
+  it("a create refused by the cloud leaves nothing for deletion to look for, even with a broken config", async () => {
+    const h = new Harness();
+    h.cloud.failNext("vpc.create", "quota", "quota exceeded: 5 VPCs per project");
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")?.metadata.finalizers).toEqual([FINALIZER]);
+    h.providers.broken = "credentials Secret missing";
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+  });
+
+  it("deleting a created resource with a broken config waits with a clear condition", async () => {
+    const h = new Harness();
+    await readyVpc(h);
+    h.providers.broken = 'Secret "cd-token" not found';
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    const ready = h.kube.condition("VPC", "net", "Ready");
+    expect(ready).toMatchObject({ status: "False", reason: "ProviderConfigNotReady" });
+    expect(ready?.message).toContain("deletionPolicy: Orphan");
+  });
+});
+
+describe("errors", () => {
+  it("a terminal error stalls with a clear message, without a retry storm, and recovers when the spec changes", async () => {
+    const h = new Harness();
+    h.kube.apply("Subnet", "web", subnetSpec);
+    await readyVpc(h);
+    h.cloud.failNext("subnet.create", "invalid", "cidr 10.9.0.0/24 is outside the VPC's 10.0.0.0/16", 100);
+    h.kube.apply("Subnet", "web", { ...subnetSpec, cidr: "10.9.0.0/24" });
+    const requeue = await h.reconcile("Subnet", "web");
+    expect(requeue?.requeueAfterMs).toBeGreaterThanOrEqual(15 * 60_000);
+    expect(h.kube.condition("Subnet", "web", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "InvalidSpec",
+    });
+    expect(h.kube.condition("Subnet", "web", "Stalled")?.message).toContain("outside the VPC");
+    expect(h.kube.condition("Subnet", "web", "Reconciling")?.status).toBe("False");
+    for (let i = 0; i < 20; i++) {
+      await h.reconcile("Subnet", "web");
+      h.nowMs += 1_000;
+    }
+    expect(h.cloud.count("subnet.create")).toBe(1);
+    expect(h.kube.events.filter((e) => e.reason === "InvalidSpec")).toHaveLength(1);
+    h.cloud.failNext("subnet.create", "invalid", "", 0);
+    h.cloud.calls.length = 0;
+    (h.cloud as unknown as { failures: unknown[] }).failures.length = 0;
+    h.kube.apply("Subnet", "web", subnetSpec);
+    await h.converge([["Subnet", "web"]], 3);
+    expect(h.kube.condition("Subnet", "web", "Ready")?.status).toBe("True");
+    expect(h.kube.condition("Subnet", "web", "Stalled")?.status).toBe("False");
+  });
+
+  it("a stalled object is retried on the slow timer", async () => {
+    const h = new Harness({ stalledRetryMs: 60_000 });
+    h.cloud.failNext("vpc.create", "quota", "quota exceeded", 1);
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "QuotaExceeded",
+    });
+    h.nowMs += 80_000;
+    await h.converge([["VPC", "net"]], 3);
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+
+  it("throttled waits the Retry-After; transient errors back off through the queue", async () => {
+    const h = new Harness();
+    h.cloud.failNext("vpc.create", "throttled", "rate limited", 1, 7_000);
+    h.kube.apply("VPC", "net", vpcSpec);
+    expect(await h.reconcile("VPC", "net")).toEqual({ requeueAfterMs: 7_000 });
+    expect(h.kube.condition("VPC", "net", "Synced")).toMatchObject({ status: "False", reason: "Throttled" });
+    expect(h.kube.condition("VPC", "net", "Stalled")?.status).toBe("False");
+    h.cloud.failNext("vpc.create", "transient", "503", 1);
+    expect(await h.reconcile("VPC", "net")).toEqual({ requeue: true });
+    expect(h.kube.condition("VPC", "net", "Reconciling")?.status).toBe("True");
+    await h.converge([["VPC", "net"]], 3);
+    expect(h.cloud.list("vpc_")).toHaveLength(1);
+  });
+
+  it("a cloud resource in error stalls with the cloud's reason", async () => {
+    const h = new Harness();
+    const vpc = await readyVpc(h);
+    h.cloud.mutate(vpc.id, (r) => {
+      r.state = "error";
+      r.state_reason = "hypervisor lost";
+    });
+    h.nowMs += 3600_000;
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "CloudResourceFailed",
+    });
+    expect(h.kube.condition("VPC", "net", "Stalled")?.message).toContain("hypervisor lost");
+  });
+});
+
+describe("VM and Volume", () => {
+  it("creates the VM in the referenced subnet with its SSH keys and publishes its IP", async () => {
+    const h = new Harness();
+    h.kube.apply("SSHKey", "me", {
+      publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA me",
+    });
+    await h.converge([["SSHKey", "me"]], 1);
+    const vm = await readyVm(h, { sshKeyRefs: [{ name: "me" }] });
+    expect(vm.ssh_key_ids).toEqual([h.kube.object("SSHKey", "me")?.status?.id]);
+    expect(vm.subnet_id).toBe(h.kube.object("Subnet", "web")?.status?.id);
+    expect(h.kube.object("VM", "app")?.status?.atProvider?.privateIP).toBe(vm.addresses.private_ip);
+  });
+
+  it("resizes within a family with one resize action (no stop)", async () => {
+    const h = new Harness();
+    const vm = await readyVm(h);
+    h.kube.apply("VM", "app", { ...vmSpec, flavor: "std-4x16" });
+    await h.converge([["VM", "app"]], 3);
+    expect(h.cloud.get<Server>(vm.id)?.flavor).toBe("std-4x16");
+    expect(h.cloud.count("server.resize")).toBe(1);
+    expect(h.cloud.count("server.stop")).toBe(0);
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+    expect(h.kube.object("VM", "app")?.status?.observedGeneration).toBe(2);
+  });
+
+  it("resizes across families with stop, resize, start when allowDisruption is set", async () => {
+    const h = new Harness();
+    const vm = await readyVm(h);
+    h.kube.apply("VM", "app", { ...vmSpec, flavor: "mem-2x16", allowDisruption: true });
+    await h.converge([["VM", "app"]], 6);
+    expect(
+      h.cloud.calls.filter((c) => c.startsWith("server.") && !c.endsWith(".get") && !c.endsWith(".list")),
+    ).toEqual(["server.create", "server.stop", "server.resize", "server.start"]);
+    expect(h.cloud.get<Server>(vm.id)).toMatchObject({ flavor: "mem-2x16", state: "active" });
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+  });
+
+  it("refuses a cross-family resize of a running VM without allowDisruption (Stalled)", async () => {
+    const h = new Harness();
+    await readyVm(h);
+    h.kube.apply("VM", "app", { ...vmSpec, flavor: "cpu-2x4" });
+    await h.converge([["VM", "app"]], 2);
+    expect(h.kube.condition("VM", "app", "Stalled")).toMatchObject({ status: "True", reason: "InvalidSpec" });
+    expect(h.kube.condition("VM", "app", "Stalled")?.message).toContain("allowDisruption");
+    expect(h.cloud.count("server.stop")).toBe(0);
+  });
+
+  it("follows powerState", async () => {
+    const h = new Harness();
+    const vm = await readyVm(h);
+    h.kube.apply("VM", "app", { ...vmSpec, powerState: "Stopped" });
+    await h.converge([["VM", "app"]], 3);
+    expect(h.cloud.get<Server>(vm.id)?.state).toBe("stopped");
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+    h.kube.apply("VM", "app", { ...vmSpec, powerState: "Running" });
+    await h.converge([["VM", "app"]], 3);
+    expect(h.cloud.get<Server>(vm.id)?.state).toBe("active");
+    expect(h.cloud.count("server.stop")).toBe(1);
+    expect(h.cloud.count("server.start")).toBe(1);
+  });
+
+  it("attaches volumes listed in volumeRefs and detaches removed ones", async () => {
+    const h = new Harness();
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    const vm = await readyVm(h, { volumeRefs: [{ name: "data" }] });
+    await h.converge(
+      [
+        ["Volume", "data"],
+        ["VM", "app"],
+      ],
+      4,
+    );
+    const volId = h.kube.object("Volume", "data")?.status?.id ?? "";
+    expect(h.cloud.get<Server>(vm.id)?.volume_ids).toEqual([volId]);
+    expect(h.kube.object("VM", "app")?.status?.atProvider?.volumeIDs).toEqual([volId]);
+    expect(h.kube.object("Volume", "data")?.status?.atProvider?.serverID).toBe(vm.id);
+    h.kube.apply("VM", "app", { ...vmSpec });
+    await h.converge(
+      [
+        ["Volume", "data"],
+        ["VM", "app"],
+      ],
+      4,
+    );
+    expect(h.cloud.get<Server>(vm.id)?.volume_ids).toEqual([]);
+    expect(h.cloud.get<Volume>(volId)?.state).toBe("available");
+  });
+
+  it("a volume listed by a live VM waits before deletion; deleting the VM releases it", async () => {
+    const h = new Harness();
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    await readyVm(h, { volumeRefs: [{ name: "data" }] });
+    await h.converge(
+      [
+        ["Volume", "data"],
+        ["VM", "app"],
+      ],
+      4,
+    );
+    h.kube.delete("Volume", "data");
+    await h.reconcile("Volume", "data");
+    expect(h.kube.condition("Volume", "data", "Ready")).toMatchObject({ reason: "DeletionBlocked" });
+    expect(h.kube.condition("Volume", "data", "Ready")?.message).toContain("VM app");
+    h.kube.delete("VM", "app");
+    await h.converge(
+      [
+        ["VM", "app"],
+        ["Volume", "data"],
+      ],
+      5,
+    );
+    expect(h.kube.object("Volume", "data")).toBeUndefined();
+    expect(h.cloud.list("vol_")).toHaveLength(0);
+    expect(h.cloud.list("vm_")).toHaveLength(0);
+  });
+
+  it("grows a volume and never tries to shrink one grown out of band", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    await h.converge([["Volume", "data"]], 3);
+    const id = h.kube.object("Volume", "data")?.status?.id ?? "";
+    h.kube.apply("Volume", "data", { sizeGiB: 80, type: "nvme", zone: "bd-dha-1a" });
+    await h.converge([["Volume", "data"]], 3);
+    expect(h.cloud.get<Volume>(id)?.size_gib).toBe(80);
+    expect(h.kube.object("Volume", "data")?.status?.atProvider?.sizeGiB).toBe(80);
+    h.cloud.mutate(id, (r) => ((r as Volume).size_gib = 100));
+    h.nowMs += 120_000;
+    await h.converge([["Volume", "data"]], 2);
+    expect(h.cloud.count("volume.update")).toBe(1);
+    expect(h.kube.condition("Volume", "data", "Ready")?.status).toBe("True");
+  });
+});
+
+describe("metrics", () => {
+  it("publishes per-kind exists/ready/synced gauges", async () => {
+    const h = new Harness();
+    await readyVpc(h);
+    h.kube.apply("Subnet", "web", { ...subnetSpec, vpcRef: { name: "missing" } });
+    await h.reconcile("Subnet", "web");
+    const text = await h.registry.getSingleMetricAsString("clouddigit_managed_resources");
+    expect(text).toContain('clouddigit_managed_resources{kind="VPC",state="ready"} 1');
+    expect(text).toContain('clouddigit_managed_resources{kind="VPC",state="exists"} 1');
+    expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="ready"} 0');
+    expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="exists"} 0');
+    expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="synced"} 1');
+  });
+});

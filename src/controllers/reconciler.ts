@@ -1,0 +1,716 @@
+// The generic managed-resource reconciler: every lifecycle rule of docs/resource-model lives here,
+// once, for all kinds. One reconcile reads the object from the cache and the resource from the
+// cloud, decides, acts at most once, and ends in an Outcome that becomes the requeue and the
+// conditions in exactly one place (outcome.ts).
+import { isCloudDigitError, type CloudDigitError } from "../client/errors.ts";
+import { PAUSED_ANNOTATION } from "../crds/common.ts";
+import {
+  cloudName,
+  desiredTags,
+  ownershipTags,
+  refKey,
+  Resolved,
+  type Actuator,
+  type CloudResource,
+  type Dependency,
+  type ManagedKind,
+  type ManagedObject,
+  type ManagedStatus,
+  type Operation,
+  type ResolvedDependency,
+  type SecretReader,
+  SpecError,
+} from "./actuator.ts";
+import type { CloudApi } from "./cloud-api.ts";
+import { parseDuration } from "./duration.ts";
+import type { ResourceMetrics } from "./metrics.ts";
+import { conditionsFor, ConditionType, Reason, requeueFor, type Outcome, type Requeue } from "./outcome.ts";
+import type { EventSink, EventType, ObjectCache, ObjectWriter, ProviderResolver } from "./ports.ts";
+
+/** Added before the first cloud write; removed once the cloud resource is gone (or orphaned). */
+export const FINALIZER = "clouddigit.ai/cleanup";
+/**
+ * Set (with the finalizer) just before a create call and cleared once its result is recorded: while
+ * it is present a create may have succeeded without our knowing, so deletion must look in the cloud.
+ */
+export const CREATE_PENDING_ANNOTATION = "clouddigit.ai/create-pending";
+
+export interface ReconcilerTiming {
+  /** Default drift resync when spec.resyncPeriod is empty. */
+  resyncMs: number;
+  /** Fraction of jitter added to resyncs (0.1 = up to +10%). */
+  resyncJitter: number;
+  /** How soon to look again while the cloud is working. */
+  pollMs: number;
+  /** Safety re-check while waiting on something that is also watched. */
+  waitRecheckMs: number;
+  /** Slow retry of a stalled object whose inputs did not change. */
+  stalledRetryMs: number;
+  /** Fallback when a throttled answer carries no Retry-After. */
+  throttledFallbackMs: number;
+  /** lastSyncTime is refreshed at least this often even when nothing else changed. */
+  lastSyncHeartbeatMs: number;
+}
+
+export const DEFAULT_TIMING: ReconcilerTiming = {
+  resyncMs: 10 * 60_000,
+  resyncJitter: 0.1,
+  pollMs: 5_000,
+  waitRecheckMs: 5 * 60_000,
+  stalledRetryMs: 15 * 60_000,
+  throttledFallbackMs: 5_000,
+  lastSyncHeartbeatMs: 60 * 60_000,
+};
+
+export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource> {
+  actuator: Actuator<O, C>;
+  cache: ObjectCache;
+  writer: ObjectWriter;
+  events: EventSink;
+  providers: ProviderResolver;
+  secrets: SecretReader;
+  metrics?: ResourceMetrics | undefined;
+  timing?: Partial<ReconcilerTiming>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** What one reconcile learned about the cloud resource, published in status. */
+interface Observed {
+  /** undefined: unchanged; null: forget the recorded id (the resource is gone). */
+  id?: string | null;
+  state?: string | null;
+  atProvider?: Record<string, unknown> | null;
+  /** The cloud was read successfully in this reconcile. */
+  synced: boolean;
+  exists?: boolean;
+}
+
+interface Memo {
+  fingerprint: string;
+  outcome: Outcome;
+  until: number;
+}
+
+/** Thrown to end a reconcile early with a given outcome. */
+class Stop extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(`reconcile ended: ${outcome.kind}`);
+  }
+}
+
+export class ManagedReconciler<
+  O extends ManagedObject = ManagedObject,
+  C extends CloudResource = CloudResource,
+> {
+  readonly kind: ManagedKind;
+  private readonly timing: ReconcilerTiming;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  /** Last converged or stalled outcome per key, to skip cloud calls until resync or an input changes. */
+  private readonly memo = new Map<string, Memo>();
+
+  constructor(private readonly opts: ReconcilerOptions<O, C>) {
+    this.kind = opts.actuator.kind;
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Reconciles one object by namespace/name; returns when to run again (undefined: only on events). */
+  async reconcile(namespace: string, name: string, signal?: AbortSignal): Promise<Requeue | undefined> {
+    const key = `${namespace}/${name}`;
+    const cached = this.opts.cache.get(this.kind, namespace, name) as O | undefined;
+    if (!cached) {
+      this.memo.delete(key);
+      this.opts.metrics?.forget(this.kind, key);
+      return undefined;
+    }
+    // A private copy: the reconcile updates metadata and status as it writes them; the cache's object is shared.
+    const object = structuredClone(cached);
+    const memo = this.memo.get(key);
+    if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
+      // Nothing that could change the decision changed: no cloud call, no status write.
+      return requeueFor(this.remaining(memo));
+    }
+    this.memo.delete(key);
+
+    const observed: Observed = { synced: false };
+    let outcome: Outcome;
+    try {
+      outcome = object.metadata.deletionTimestamp
+        ? await this.finalize(object, observed, signal)
+        : await this.sync(object, observed, signal);
+    } catch (err) {
+      outcome = err instanceof Stop ? err.outcome : this.classify(err, "reconcile");
+    }
+    if (outcome.kind !== "gone") object.status = await this.publish(object, outcome, observed);
+    this.opts.metrics?.outcome(this.kind, outcome.kind);
+    if (outcome.kind === "done" || outcome.kind === "stalled") {
+      const wait = outcome.kind === "done" ? outcome.resyncAfterMs : outcome.retryAfterMs;
+      // Fingerprint of the object as this reconcile left it (finalizer added, id recorded).
+      this.memo.set(key, { fingerprint: this.fingerprint(object), outcome, until: this.now() + wait });
+    }
+    if (outcome.kind === "gone") this.opts.metrics?.forget(this.kind, key);
+    return requeueFor(outcome);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Create / observe / update
+
+  private async sync(object: O, observed: Observed, signal?: AbortSignal): Promise<Outcome> {
+    const { actuator } = this.opts;
+    if (isPaused(object)) return { kind: "paused" };
+    const observeOnly = object.spec.managementPolicy === "ObserveOnly";
+
+    const provider = await this.opts.providers.resolve(object, signal);
+    if (!provider.ok) {
+      return {
+        kind: "waiting",
+        reason: Reason.ProviderConfigNotReady,
+        message: provider.message,
+        recheckAfterMs: this.timing.waitRecheckMs,
+      };
+    }
+    const api = provider.api;
+    const recordedId = object.status?.id;
+    const importID = object.spec.importID;
+
+    let cloud: C | undefined;
+    let adopted = false;
+    const knownId = recordedId ?? importID;
+    if (knownId) {
+      cloud = await this.call("read", () => actuator.get(api, knownId, signal));
+      if (!cloud) {
+        observed.id = null;
+        observed.state = null;
+        observed.atProvider = null;
+        observed.synced = true;
+        observed.exists = false;
+        if (observeOnly || importID) {
+          const what = observeOnly ? "observed" : "imported";
+          return this.stalled(
+            observeOnly ? Reason.NotFound : Reason.ImportNotFound,
+            `the ${what} ${this.kind} ${knownId} does not exist in the cloud` +
+              (observeOnly
+                ? "; it will be looked for again at the next resync"
+                : "; fix spec.importID by recreating this object"),
+          );
+        }
+        this.emit(
+          object,
+          "Warning",
+          Reason.RecreatingDeletedResource,
+          `the cloud ${this.kind} ${knownId} was deleted outside Kubernetes; creating it again`,
+        );
+        this.opts.metrics?.recreated(this.kind);
+      }
+    } else if (!observeOnly) {
+      const found = await this.call("read", () =>
+        actuator.findByTags(api, ownershipTags(object, this.kind), signal),
+      );
+      cloud = found.find((c) => c.state !== "deleting") ?? found[0];
+      adopted = cloud !== undefined;
+    }
+
+    const deps = this.resolveDependencies(object, cloud ? "always" : "create");
+    if (!cloud) {
+      if (observeOnly) {
+        return this.stalled(
+          Reason.NotFound,
+          `ObserveOnly needs spec.importID: the ID of the ${this.kind} to observe`,
+        );
+      }
+      if (deps.missing) return this.waitingOn(deps.missing);
+      await this.ensureFinalizer(object, true);
+      const op = this.operation(object, api, deps.resolved, signal);
+      let created: C;
+      try {
+        created = await actuator.create(op);
+      } catch (err) {
+        // The server refused: nothing was created, so deletion need not look in the cloud.
+        if ((isCloudDigitError(err) && err.terminal) || err instanceof SpecError)
+          await this.clearCreatePending(object);
+        throw new Stop(this.classify(err, "create"));
+      }
+      this.emit(object, "Normal", Reason.Created, `created cloud ${this.kind} ${created.id}`);
+      // Record the id at once: if we crash now, the next reconcile finds it by id (or by tag).
+      await this.opts.writer.writeStatus(this.kind, object, {
+        ...object.status,
+        id: created.id,
+        state: created.state,
+      });
+      object.status = { ...object.status, id: created.id, state: created.state };
+      await this.clearCreatePending(object);
+      cloud = created;
+    } else {
+      if (adopted) {
+        this.emit(
+          object,
+          "Normal",
+          Reason.Adopted,
+          `found cloud ${this.kind} ${cloud.id} created earlier for this object; adopting it`,
+        );
+      } else if (importID && !recordedId) {
+        this.emit(object, "Normal", Reason.Imported, `imported cloud ${this.kind} ${cloud.id}`);
+      }
+      if (!observeOnly) await this.ensureFinalizer(object, false);
+    }
+
+    const observation = actuator.observe(cloud, object);
+    observed.id = cloud.id;
+    observed.state = observation.state;
+    observed.atProvider = observation.atProvider;
+    observed.synced = true;
+    observed.exists = true;
+
+    if (observation.failed) {
+      return this.stalled(
+        Reason.CloudResourceFailed,
+        `the cloud ${this.kind} ${cloud.id} is in state ${observation.state}: ${observation.failed}`,
+      );
+    }
+    if (observation.transitional) {
+      return this.polling(Reason.Provisioning, `the cloud ${this.kind} ${cloud.id} is ${observation.state}`);
+    }
+    if (observeOnly) {
+      if (!observation.ready)
+        return this.polling(Reason.Provisioning, `the cloud ${this.kind} is ${observation.state}`);
+      return this.done(`observing cloud ${this.kind} ${cloud.id} (${observation.state})`, object);
+    }
+
+    const changes = actuator.diff(object, cloud, deps.resolved);
+    if (changes.length > 0) {
+      const specUnchanged = object.status?.observedGeneration === object.metadata.generation;
+      if (specUnchanged && isReady(object)) {
+        this.opts.metrics?.drift(this.kind);
+        this.emit(
+          object,
+          "Normal",
+          Reason.DriftDetected,
+          `the cloud ${this.kind} drifted from the spec in ${fields(changes)}; correcting it`,
+        );
+      }
+      const op = this.operation(object, api, deps.resolved, signal);
+      op.idempotencyKey = `${object.metadata.uid ?? ""}/${object.metadata.generation ?? 0}/${fields(changes)}`;
+      const result = await this.call("update", () => actuator.update(op, cloud, changes));
+      this.emit(
+        object,
+        "Normal",
+        Reason.Updated,
+        `updating ${fields(changes)} of cloud ${this.kind} ${cloud.id}`,
+      );
+      return this.polling(
+        Reason.Updating,
+        `updating ${fields(changes)}` + (result === "progress" ? " (the cloud is working on it)" : ""),
+      );
+    }
+    if (deps.missing) return this.waitingOn(deps.missing);
+    if (!observation.ready)
+      return this.polling(Reason.Provisioning, `the cloud ${this.kind} is ${observation.state}`);
+    return this.done(`cloud ${this.kind} ${cloud.id} is ${observation.state}`, object);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Deletion
+
+  private async finalize(object: O, observed: Observed, signal?: AbortSignal): Promise<Outcome> {
+    const { actuator } = this.opts;
+    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) return { kind: "gone" };
+    const id = object.status?.id ?? object.spec.importID;
+    const keep = object.spec.managementPolicy === "ObserveOnly" || object.spec.deletionPolicy === "Orphan";
+    if (keep) {
+      await this.removeFinalizer(object);
+      if (id)
+        this.emit(
+          object,
+          "Normal",
+          Reason.Orphaned,
+          `kept cloud ${this.kind} ${id} (deletionPolicy ${object.spec.deletionPolicy}, managementPolicy ${object.spec.managementPolicy})`,
+        );
+      return { kind: "gone" };
+    }
+    const createPending = object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] !== undefined;
+    if (!id && !createPending) {
+      // Nothing was ever created in the cloud: no config, credentials or dependencies needed.
+      await this.removeFinalizer(object);
+      return { kind: "gone" };
+    }
+    if (isPaused(object)) return { kind: "paused" };
+
+    const blockers = this.opts.cache
+      .dependants(object.metadata.namespace ?? "", {
+        kind: this.kind,
+        name: object.metadata.name ?? "",
+      })
+      .filter((d) => d.blocksDeletion);
+    if (blockers.length > 0) {
+      const names = blockers.map((b) => `${b.kind} ${b.object.metadata.name ?? ""}`).join(", ");
+      return {
+        kind: "waiting",
+        reason: Reason.DeletionBlocked,
+        message: `waiting for ${names} to be deleted first (they use this ${this.kind})`,
+        recheckAfterMs: this.timing.waitRecheckMs,
+      };
+    }
+
+    const provider = await this.opts.providers.resolve(object, signal);
+    if (!provider.ok) {
+      return {
+        kind: "waiting",
+        reason: Reason.ProviderConfigNotReady,
+        message: `cannot delete the cloud ${this.kind}${id ? ` ${id}` : ""}: ${provider.message}; fix the ProviderConfig, or set deletionPolicy: Orphan to keep the cloud resource`,
+        recheckAfterMs: this.timing.waitRecheckMs,
+      };
+    }
+    const api = provider.api;
+    let cloud: C | undefined;
+    if (id) cloud = await this.call("read", () => actuator.get(api, id, signal));
+    else {
+      const found = await this.call("read", () =>
+        actuator.findByTags(api, ownershipTags(object, this.kind), signal),
+      );
+      cloud = found[0];
+    }
+    observed.synced = true;
+    if (!cloud) {
+      await this.removeFinalizer(object);
+      if (id || createPending)
+        this.emit(object, "Normal", Reason.Deleted, `deleted cloud ${this.kind}${id ? ` ${id}` : ""}`);
+      return { kind: "gone" };
+    }
+    observed.id = cloud.id;
+    observed.state = cloud.state;
+    observed.exists = true;
+    if (cloud.state === "deleting")
+      return this.polling(Reason.Deleting, `the cloud ${this.kind} ${cloud.id} is being deleted`);
+    const op = this.operation(object, api, new Resolved(), signal);
+    try {
+      await actuator.remove(op, cloud);
+    } catch (err) {
+      if (isCloudDigitError(err, "conflict")) {
+        return {
+          kind: "waiting",
+          reason: Reason.DeletionBlocked,
+          message: `the cloud refuses to delete ${this.kind} ${cloud.id} yet: ${err.message}`,
+          recheckAfterMs: this.timing.pollMs * 2,
+        };
+      }
+      throw new Stop(this.classify(err, "delete"));
+    }
+    if (object.status?.state !== "deleting") {
+      this.emit(object, "Normal", Reason.DeleteRequested, `deleting cloud ${this.kind} ${cloud.id}`);
+    }
+    return this.polling(Reason.Deleting, `deleting the cloud ${this.kind} ${cloud.id}`);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Dependencies
+
+  private resolveDependencies(
+    object: O,
+    phase: "create" | "always",
+  ): { resolved: Resolved; missing: { dep: Dependency; why: string } | undefined } {
+    const namespace = object.metadata.namespace ?? "";
+    const byKey = new Map<string, ResolvedDependency>();
+    let missing: { dep: Dependency; why: string } | undefined;
+    for (const dep of this.opts.actuator.dependencies(object)) {
+      const target = this.opts.cache.get(dep.kind, namespace, dep.name);
+      const ready =
+        target !== undefined && !target.metadata.deletionTimestamp && isReady(target) && !!target.status?.id;
+      byKey.set(refKey(dep), {
+        ref: { kind: dep.kind, name: dep.name },
+        ready,
+        id: target?.status?.id,
+        atProvider: target?.status?.atProvider ?? {},
+      });
+      if (!ready && !missing && (phase === "create" || dep.neededFor === "always")) {
+        missing = { dep, why: whyNotReady(target) };
+      }
+    }
+    return { resolved: new Resolved(byKey), missing };
+  }
+
+  private waitingOn(missing: { dep: Dependency; why: string }): Outcome {
+    return {
+      kind: "waiting",
+      reason: Reason.DependencyNotReady,
+      message: `waiting for ${missing.dep.kind} "${missing.dep.name}" to be Ready: ${missing.why}`,
+      recheckAfterMs: this.timing.waitRecheckMs,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Finalizer and annotations
+
+  private async ensureFinalizer(object: O, beforeCreate: boolean): Promise<void> {
+    const finalizers = object.metadata.finalizers ?? [];
+    const hasFinalizer = finalizers.includes(FINALIZER);
+    if (hasFinalizer && !beforeCreate) return;
+    const patch = {
+      ...(hasFinalizer ? {} : { finalizers: [...finalizers, FINALIZER] }),
+      ...(beforeCreate
+        ? { annotations: { [CREATE_PENDING_ANNOTATION]: new Date(this.now()).toISOString() } }
+        : {}),
+    };
+    const updated = await this.opts.writer.patchMetadata(this.kind, object, patch);
+    object.metadata = updated.metadata;
+  }
+
+  private async clearCreatePending(object: O): Promise<void> {
+    if (object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] === undefined) return;
+    const updated = await this.opts.writer.patchMetadata(this.kind, object, {
+      annotations: { [CREATE_PENDING_ANNOTATION]: null },
+    });
+    object.metadata = updated.metadata;
+  }
+
+  private async removeFinalizer(object: O): Promise<void> {
+    const finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    await this.opts.writer.patchMetadata(this.kind, object, { finalizers });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Outcomes, errors and status
+
+  private done(message: string, object: O): Outcome {
+    const period = parseDuration(object.spec.resyncPeriod) ?? this.timing.resyncMs;
+    const resyncAfterMs = Math.round(period * (1 + this.timing.resyncJitter * this.random()));
+    return { kind: "done", message, resyncAfterMs };
+  }
+
+  private polling(reason: Reason, message: string): Outcome {
+    return { kind: "polling", reason, message, afterMs: this.timing.pollMs };
+  }
+
+  private stalled(reason: Reason, message: string): Outcome {
+    const retryAfterMs = Math.round(this.timing.stalledRetryMs * (1 + 0.2 * this.random()));
+    return { kind: "stalled", reason, message, retryAfterMs };
+  }
+
+  /** Errors become retry (throttled, transient, conflict) or stalled (needs the user). */
+  private classify(err: unknown, doing: string): Outcome {
+    if (err instanceof Stop) return err.outcome;
+    if (isCloudDigitError(err)) return this.classifyCloud(err, doing);
+    if (err instanceof SpecError)
+      return this.stalled(Reason.InvalidSpec, `cannot ${doing} the cloud ${this.kind}: ${err.message}`);
+    const message = err instanceof Error ? err.message : String(err);
+    return { kind: "retry", reason: Reason.ReconcileError, message: `cannot ${doing}: ${message}` };
+  }
+
+  private classifyCloud(err: CloudDigitError, doing: string): Outcome {
+    const message = `cannot ${doing} the cloud ${this.kind}: ${err.message}`;
+    switch (err.kind) {
+      case "throttled":
+        return {
+          kind: "retry",
+          reason: Reason.Throttled,
+          message,
+          afterMs: err.retryAfterMs ?? this.timing.throttledFallbackMs,
+        };
+      case "transient":
+        return { kind: "retry", reason: Reason.TransientError, message, afterMs: err.retryAfterMs };
+      case "conflict":
+      case "not_found":
+        return { kind: "retry", reason: Reason.Conflict, message };
+      case "invalid":
+        return this.stalled(Reason.InvalidSpec, message);
+      case "quota":
+        return this.stalled(Reason.QuotaExceeded, message);
+      case "forbidden":
+        return this.stalled(Reason.Forbidden, message);
+      case "unauthenticated":
+        return this.stalled(Reason.Unauthenticated, message);
+      case "not_implemented":
+        return this.stalled(Reason.NotImplemented, message);
+    }
+  }
+
+  /** Runs a cloud call, turning its failure into the outcome that ends this reconcile. */
+  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new Stop(this.classify(err, doing));
+    }
+  }
+
+  private operation(object: O, api: CloudApi, deps: Resolved, signal?: AbortSignal): Operation<O> {
+    return {
+      api,
+      object,
+      cloudName: cloudName(object),
+      desiredTags: desiredTags(object, this.kind),
+      idempotencyKey: object.metadata.uid ?? "",
+      deps,
+      secrets: this.opts.secrets,
+      signal,
+    };
+  }
+
+  private async publish(
+    object: O,
+    outcome: Exclude<Outcome, { kind: "gone" }>,
+    observed: Observed,
+  ): Promise<ManagedStatus> {
+    const previous = object.status ?? {};
+    const nowIso = new Date(this.now()).toISOString();
+    const status: ManagedStatus = { ...previous };
+    if (observed.id === null) delete status.id;
+    else if (observed.id !== undefined) status.id = observed.id;
+    if (observed.state === null) delete status.state;
+    else if (observed.state !== undefined) status.state = observed.state;
+    if (observed.atProvider === null) delete status.atProvider;
+    else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
+    if (outcome.kind !== "paused" && outcome.kind !== "retry")
+      status.observedGeneration = object.metadata.generation;
+    status.conditions = conditionsFor(outcome, previous.conditions, object.metadata.generation, nowIso);
+    delete status.lastSyncTime;
+
+    const withoutTime = { ...previous };
+    delete withoutTime.lastSyncTime;
+    const changed = !sameJson(normalize(withoutTime), normalize(status));
+    const lastSync = previous.lastSyncTime ? Date.parse(previous.lastSyncTime) : 0;
+    const heartbeatDue = observed.synced && this.now() - lastSync >= this.timing.lastSyncHeartbeatMs;
+    status.lastSyncTime = observed.synced && (changed || heartbeatDue) ? nowIso : previous.lastSyncTime;
+    if (status.lastSyncTime === undefined) delete status.lastSyncTime;
+
+    this.opts.metrics?.observe(
+      this.kind,
+      `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`,
+      {
+        exists: observed.exists ?? !!status.id,
+        ready: outcome.kind === "done",
+        synced: status.conditions.find((c) => c.type === ConditionType.Synced)?.status === "True",
+      },
+    );
+    this.emitForTransition(object, outcome, previous);
+    if (!changed && !heartbeatDue) return previous;
+    await this.opts.writer.writeStatus(this.kind, object, status);
+    return status;
+  }
+
+  /** One event per change of situation, not one per retry. */
+  private emitForTransition(
+    object: O,
+    outcome: Exclude<Outcome, { kind: "gone" }>,
+    previous: ManagedStatus,
+  ): void {
+    const prevReady = previous.conditions?.find((c) => c.type === ConditionType.Ready);
+    const prevSynced = previous.conditions?.find((c) => c.type === ConditionType.Synced);
+    switch (outcome.kind) {
+      case "stalled":
+        if (prevSynced?.reason !== outcome.reason || prevSynced.message !== outcome.message) {
+          this.emit(object, "Warning", outcome.reason, outcome.message);
+        }
+        break;
+      case "retry":
+        if (prevSynced?.reason !== outcome.reason)
+          this.emit(object, "Warning", outcome.reason, outcome.message);
+        break;
+      case "waiting":
+        if (prevReady?.reason !== outcome.reason || prevReady.message !== outcome.message) {
+          this.emit(object, "Normal", outcome.reason, outcome.message);
+        }
+        break;
+      case "done":
+        if (prevReady?.status !== "True") this.emit(object, "Normal", Reason.Available, outcome.message);
+        break;
+      case "paused":
+        if (prevSynced?.reason !== Reason.ReconcilePaused) {
+          this.emit(object, "Normal", Reason.ReconcilePaused, "reconciliation paused by annotation");
+        }
+        break;
+      case "polling":
+        break;
+    }
+  }
+
+  private emit(object: O, type: EventType, reason: string, message: string): void {
+    this.opts.events.record(this.kind, object, type, reason, message);
+  }
+
+  private remaining(memo: Memo): Outcome {
+    const left = Math.max(1, memo.until - this.now());
+    if (memo.outcome.kind === "done") return { ...memo.outcome, resyncAfterMs: left };
+    if (memo.outcome.kind === "stalled") return { ...memo.outcome, retryAfterMs: left };
+    return memo.outcome;
+  }
+
+  /**
+   * Everything (besides the cloud itself) that could change what a reconcile decides: the spec
+   * (generation), the lifecycle metadata, the dependencies' readiness and the provider config.
+   */
+  private fingerprint(object: O): string {
+    const namespace = object.metadata.namespace ?? "";
+    const deps = this.opts.actuator.dependencies(object).map((d) => {
+      const t = this.opts.cache.get(d.kind, namespace, d.name);
+      return [refKey(d), t?.status?.id ?? "", t ? isReady(t) : false, !!t?.metadata.deletionTimestamp];
+    });
+    // Objects that act on this one's cloud resource (a VM attaching this Volume): their changes
+    // change what the cloud reports here.
+    const actors = this.opts.cache
+      .dependants(namespace, { kind: this.kind, name: object.metadata.name ?? "" })
+      .filter((d) => d.neededFor === "always")
+      .map((d) => [
+        d.kind,
+        d.object.metadata.name,
+        d.object.metadata.generation,
+        d.object.status?.atProvider ?? {},
+      ]);
+    return JSON.stringify([
+      object.metadata.uid,
+      actors,
+      object.metadata.generation,
+      object.metadata.deletionTimestamp ?? "",
+      object.metadata.finalizers ?? [],
+      object.metadata.annotations?.[PAUSED_ANNOTATION] ?? "",
+      object.status?.id ?? "",
+      deps,
+      this.opts.providers.peekFingerprint(object),
+    ]);
+  }
+}
+
+function isPaused(object: ManagedObject): boolean {
+  return object.metadata.annotations?.[PAUSED_ANNOTATION] === "true";
+}
+
+export function isReady(object: ManagedObject): boolean {
+  return (
+    object.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === "True") ?? false
+  );
+}
+
+function whyNotReady(target: ManagedObject | undefined): string {
+  if (!target) return "it does not exist";
+  if (target.metadata.deletionTimestamp) return "it is being deleted";
+  const ready = target.status?.conditions?.find((c) => c.type === ConditionType.Ready);
+  if (!ready) return "it has not been reconciled yet";
+  return `Ready=${ready.status} (${ready.reason}${ready.message ? `: ${ready.message}` : ""})`;
+}
+
+function fields(changes: { field: string }[]): string {
+  return changes.map((c) => c.field).join(", ");
+}
+
+function normalize(status: ManagedStatus): ManagedStatus {
+  return JSON.parse(JSON.stringify(status)) as ManagedStatus;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

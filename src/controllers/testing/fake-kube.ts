@@ -1,0 +1,173 @@
+// In-memory stand-ins for the informer cache, the apiserver writes, events and Secrets, with the
+// apiserver's finalizer semantics (delete marks deletionTimestamp while finalizers remain).
+import type { ManagedKind, ManagedObject, ManagedStatus, Ref, SecretReader } from "../actuator.ts";
+import { actuators, MANAGED_KINDS } from "../kinds.ts";
+import type { EventSink, EventType, MetadataPatch, ObjectCache, ObjectWriter } from "../ports.ts";
+
+export interface RecordedEvent {
+  kind: ManagedKind;
+  name: string;
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretReader {
+  readonly events: RecordedEvent[] = [];
+  statusWrites = 0;
+  metadataWrites = 0;
+  readonly secrets = new Map<string, string>();
+  private readonly objects = new Map<string, ManagedObject>();
+  private rv = 0;
+  private uid = 0;
+
+  apply(
+    kind: ManagedKind,
+    name: string,
+    spec: Record<string, unknown>,
+    metadata: Partial<ManagedObject["metadata"]> = {},
+  ): ManagedObject {
+    const key = `${kind}/default/${name}`;
+    const existing = this.objects.get(key);
+    const fullSpec = {
+      providerConfigRef: { name: "default" },
+      managementPolicy: "Managed",
+      deletionPolicy: "Delete",
+      ...spec,
+    };
+    const generation = existing
+      ? JSON.stringify(existing.spec) === JSON.stringify(fullSpec)
+        ? existing.metadata.generation
+        : (existing.metadata.generation ?? 1) + 1
+      : 1;
+    const object: ManagedObject = {
+      apiVersion: "clouddigit.ai/v1alpha1",
+      kind,
+      metadata: {
+        ...existing?.metadata,
+        name,
+        namespace: "default",
+        uid: existing?.metadata.uid ?? `uid-${++this.uid}`,
+        generation,
+        resourceVersion: String(++this.rv),
+        ...metadata,
+      },
+      spec: fullSpec as ManagedObject["spec"],
+      status: existing?.status,
+    };
+    this.objects.set(key, object);
+    return object;
+  }
+
+  annotate(kind: ManagedKind, name: string, annotations: Record<string, string | null>): void {
+    const o = this.must(kind, name);
+    const next = { ...o.metadata.annotations };
+    for (const [k, v] of Object.entries(annotations)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    o.metadata = { ...o.metadata, annotations: next, resourceVersion: String(++this.rv) };
+  }
+
+  delete(kind: ManagedKind, name: string): void {
+    const o = this.must(kind, name);
+    if ((o.metadata.finalizers ?? []).length === 0) this.objects.delete(`${kind}/default/${name}`);
+    else
+      o.metadata = {
+        ...o.metadata,
+        deletionTimestamp: "2026-01-01T00:00:00Z",
+        resourceVersion: String(++this.rv),
+      };
+  }
+
+  object(kind: ManagedKind, name: string): ManagedObject | undefined {
+    return this.objects.get(`${kind}/default/${name}`);
+  }
+
+  condition(kind: ManagedKind, name: string, type: string) {
+    return this.object(kind, name)?.status?.conditions?.find((c) => c.type === type);
+  }
+
+  /** Every object as [kind, name], dependencies first. */
+  all(): Array<[ManagedKind, string]> {
+    const out: Array<[ManagedKind, string]> = [];
+    for (const kind of MANAGED_KINDS) {
+      for (const o of this.objects.values()) if (o.kind === kind) out.push([kind, o.metadata.name ?? ""]);
+    }
+    return out;
+  }
+
+  reasons(): string[] {
+    return this.events.map((e) => e.reason);
+  }
+
+  // ObjectCache
+  get(kind: ManagedKind, namespace: string, name: string): ManagedObject | undefined {
+    return this.objects.get(`${kind}/${namespace}/${name}`);
+  }
+
+  dependants(namespace: string, ref: Ref) {
+    const out = [];
+    for (const kind of MANAGED_KINDS) {
+      for (const [key, object] of this.objects) {
+        if (!key.startsWith(`${kind}/${namespace}/`)) continue;
+        const dep = actuators[kind]
+          .dependencies(object)
+          .find((d) => d.kind === ref.kind && d.name === ref.name);
+        if (dep) out.push({ kind, object, blocksDeletion: dep.blocksDeletion, neededFor: dep.neededFor });
+      }
+    }
+    return out;
+  }
+
+  // ObjectWriter
+  async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<void> {
+    this.statusWrites++;
+    const o = this.must(kind, object.metadata.name ?? "");
+    o.status = structuredClone(status);
+    o.metadata = { ...o.metadata, resourceVersion: String(++this.rv) };
+  }
+
+  async patchMetadata(
+    kind: ManagedKind,
+    object: ManagedObject,
+    patch: MetadataPatch,
+  ): Promise<ManagedObject> {
+    this.metadataWrites++;
+    const name = object.metadata.name ?? "";
+    const o = this.must(kind, name);
+    if (patch.finalizers && o.metadata.resourceVersion !== object.metadata.resourceVersion)
+      throw new Error("409 Conflict: stale resourceVersion");
+    const annotations = { ...o.metadata.annotations };
+    for (const [k, v] of Object.entries(patch.annotations ?? {})) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
+    }
+    o.metadata = {
+      ...o.metadata,
+      annotations,
+      ...(patch.finalizers ? { finalizers: patch.finalizers } : {}),
+      resourceVersion: String(++this.rv),
+    };
+    if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0) {
+      this.objects.delete(`${kind}/default/${name}`);
+    }
+    return structuredClone(o);
+  }
+
+  // EventSink
+  record(kind: ManagedKind, object: ManagedObject, type: EventType, reason: string, message: string): void {
+    this.events.push({ kind, name: object.metadata.name ?? "", type, reason, message });
+  }
+
+  // SecretReader
+  async read(namespace: string, name: string, key: string): Promise<string | undefined> {
+    return this.secrets.get(`${namespace}/${name}/${key}`);
+  }
+
+  private must(kind: ManagedKind, name: string): ManagedObject {
+    const o = this.objects.get(`${kind}/default/${name}`);
+    if (!o) throw new Error(`404 ${kind} ${name} not found`);
+    return o;
+  }
+}
