@@ -25,8 +25,9 @@ export class IdempotencyStore {
     return `${principal}\u0000${project}\u0000${path}\u0000${key}`;
   }
 
-  static fingerprint(body: unknown): string {
-    return createHash("sha256").update(canonicalJson(body)).digest("hex");
+  /** Digest of the raw body bytes: a retry must send the same body (clients resend what they sent). */
+  static fingerprint(body: string): string {
+    return createHash("sha256").update(body).digest("hex");
   }
 
   get(scope: string): StoredResult | undefined {
@@ -53,14 +54,4 @@ export class IdempotencyStore {
   clear(): void {
     this.results.clear();
   }
-}
-
-/** JSON with object keys sorted, so semantically equal bodies have equal fingerprints. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }

@@ -337,11 +337,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             throw new ApiError(415, "invalid_request", "request bodies must be application/json");
           }
           bodyText = raw.toString("utf8");
-          try {
-            body = JSON.parse(bodyText);
-          } catch {
-            throw badRequest("the request body is not valid JSON");
-          }
+          body = parseJson(bodyText);
         }
       }
 
@@ -362,7 +358,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           throw badRequest("Idempotency-Key must be 1-255 visible ASCII characters");
         }
         scope = IdempotencyStore.scope(principal.label, call.project, pathname, keyHeader);
-        fingerprint = IdempotencyStore.fingerprint(body ?? null);
+        fingerprint = IdempotencyStore.fingerprint(bodyText ?? "");
         const previous = idempotency.get(scope);
         if (previous) {
           if (previous.fingerprint !== fingerprint) {
@@ -426,6 +422,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 60_000 }, (req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
+  });
+  // Requests Node itself rejects (oversized headers, broken HTTP) still get the error envelope.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const status = tooLarge ? 431 : 400;
+    const text = JSON.stringify({
+      error: {
+        code: "invalid_request",
+        message: tooLarge ? "request headers too large" : "malformed HTTP request",
+        request_id: requestPrefix + (++requestSeq).toString(36),
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
   });
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
@@ -553,6 +569,22 @@ function faultError(fault: FaultRule): ApiError {
     default:
       return new ApiError(fault.status ?? 500, fault.code ?? "internal", fault.message ?? "injected fault");
   }
+}
+
+/** JSON.parse that refuses `__proto__` keys (which schema validation would otherwise never see). */
+function parseJson(text: string): unknown {
+  let protoKey = false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, (key, value: unknown) => {
+      if (key === "__proto__") protoKey = true;
+      return value;
+    });
+  } catch {
+    throw badRequest("the request body is not valid JSON");
+  }
+  if (protoKey) throw badRequest("the request body uses the reserved key __proto__");
+  return parsed;
 }
 
 /** The body, or a marker when it exceeds `limit` (drained up to MAX_DRAIN so the 413 can be read). */
