@@ -94,94 +94,97 @@ export class RestClient {
   }
 
   async request<T>(spec: RequestSpec<T>, call: CallOptions = {}): Promise<T> {
-    const operation = `${spec.service}.${spec.operation}`;
     const priority = call.priority ?? (spec.method === "DELETE" ? "high" : "normal");
     const deadline = this.clock.now() + (call.deadlineMs ?? this.retry.deadlineMs);
     const url = this.url(spec.path, spec.query);
-    const repeatable = mayRepeat(spec.method, call.idempotencyKey);
-    let refreshedCredential = false;
+    const state = { refreshedCredential: false };
 
     for (let attempt = 1; ; attempt++) {
-      const credential = this.opts.credential;
-      const limiter = this.limiters.forCredential(credential.identity());
+      const limiter = this.limiters.forCredential(this.opts.credential.identity());
       const waitedMs = await limiter.acquire(priority, call.signal);
       this.opts.metrics?.limiterWait.observe({ priority }, waitedMs / 1000);
-
-      let error: CloudDigitError;
-      let retryable: boolean;
-      let delayMs: number;
-      try {
-        let headers: Record<string, string>;
-        try {
-          headers = await this.headers(spec, call);
-        } catch (err) {
-          // Nothing was sent: a transient failure to obtain credentials may always be retried.
-          if (err instanceof CloudDigitError && err.kind === "transient") {
-            throw new RetryDecision(err, true, backoffDelay(attempt, this.retry, this.random));
-          }
-          throw err;
-        }
-        const started = performance.now();
-        let res;
-        try {
-          res = await this.transport.send({
-            method: spec.method,
-            url,
-            headers,
-            body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-            signal: call.signal,
-          });
-        } catch (err) {
-          if (call.signal?.aborted) throw err;
-          this.observe(spec, "network", started);
-          error = errorFromNetwork(err, operation);
-          retryable = repeatable || failedBeforeSending(error.code);
-          delayMs = backoffDelay(attempt, this.retry, this.random);
-          this.logAttempt(spec, attempt, "network", error);
-          throw new RetryDecision(error, retryable, delayMs);
-        }
-        this.observe(spec, String(res.status), started);
-        if (res.status >= 200 && res.status < 300) {
-          this.logAttempt(spec, attempt, res.status);
-          return this.parse(spec, res.bodyText, res.status, operation);
-        }
-        error = errorFromResponse({
-          status: res.status,
-          body: parseJsonOrUndefined(res.bodyText),
-          retryAfter: res.headers["retry-after"],
-          operation,
-          now: this.clock.now(),
-        });
-        this.logAttempt(spec, attempt, res.status, error);
-        switch (error.kind) {
-          case "throttled":
-            // The server did not process the request, so any method may repeat it; the limiter
-            // pause (not a local sleep) makes every caller on this credential wait.
-            this.opts.metrics?.throttled.inc({ service: spec.service });
-            limiter.throttled(error.retryAfterMs);
-            throw new RetryDecision(error, true, 0);
-          case "unauthenticated":
-            if (!refreshedCredential && credential.invalidate()) {
-              refreshedCredential = true;
-              throw new RetryDecision(error, true, 0);
-            }
-            throw error;
-          case "transient":
-            throw new RetryDecision(
-              error,
-              repeatable,
-              error.retryAfterMs ?? backoffDelay(attempt, this.retry, this.random),
-            );
-          default:
-            throw error;
-        }
-      } catch (thrown) {
-        if (!(thrown instanceof RetryDecision)) throw thrown;
-        ({ error, retryable, delayMs } = thrown);
-      }
+      const outcome = await this.attempt(spec, call, url, attempt, state);
+      if (outcome.done) return outcome.value;
+      const { error, retryable, delayMs } = outcome;
+      if (error.kind === "throttled") limiter.throttled(error.retryAfterMs);
       const outOfTime = this.clock.now() + delayMs > deadline;
       if (!retryable || attempt >= this.retry.maxAttempts || outOfTime) throw error;
       if (delayMs > 0) await sleep(this.clock, delayMs, call.signal);
+    }
+  }
+
+  /** One attempt: its value, or the error with whether and when to try again. Throws only final errors. */
+  private async attempt<T>(
+    spec: RequestSpec<T>,
+    call: CallOptions,
+    url: URL,
+    attempt: number,
+    state: { refreshedCredential: boolean },
+  ): Promise<Attempt<T>> {
+    const operation = `${spec.service}.${spec.operation}`;
+    const backoff = (): number => backoffDelay(attempt, this.retry, this.random);
+    let headers: Record<string, string>;
+    try {
+      headers = await this.headers(spec, call);
+    } catch (err) {
+      // Nothing was sent: a transient failure to obtain credentials may always be retried.
+      if (err instanceof CloudDigitError && err.kind === "transient") {
+        return { done: false, error: err, retryable: true, delayMs: backoff() };
+      }
+      throw err;
+    }
+    const started = performance.now();
+    let res;
+    try {
+      res = await this.transport.send({
+        method: spec.method,
+        url,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: call.signal,
+      });
+    } catch (err) {
+      if (call.signal?.aborted) throw err;
+      this.observe(spec, "network", started);
+      const error = errorFromNetwork(err, operation);
+      this.logAttempt(spec, attempt, "network", error);
+      const retryable = mayRepeat(spec.method, call.idempotencyKey) || failedBeforeSending(error.code);
+      return { done: false, error, retryable, delayMs: backoff() };
+    }
+    this.observe(spec, String(res.status), started);
+    if (res.status >= 200 && res.status < 300) {
+      this.logAttempt(spec, attempt, res.status);
+      return { done: true, value: this.parse(spec, res.bodyText, res.status, operation) };
+    }
+    const error = errorFromResponse({
+      status: res.status,
+      body: parseJsonOrUndefined(res.bodyText),
+      retryAfter: res.headers["retry-after"],
+      operation,
+      now: this.clock.now(),
+    });
+    this.logAttempt(spec, attempt, res.status, error);
+    switch (error.kind) {
+      case "throttled":
+        // The server did not process the request, so any method may repeat it; the caller pauses
+        // the credential's limiter (not a local sleep), so every call on this credential waits.
+        this.opts.metrics?.throttled.inc({ service: spec.service });
+        return { done: false, error, retryable: true, delayMs: 0 };
+      case "unauthenticated":
+        if (!state.refreshedCredential && this.opts.credential.invalidate()) {
+          state.refreshedCredential = true;
+          return { done: false, error, retryable: true, delayMs: 0 };
+        }
+        throw error;
+      case "transient":
+        return {
+          done: false,
+          error,
+          retryable: mayRepeat(spec.method, call.idempotencyKey),
+          delayMs: error.retryAfterMs ?? backoff(),
+        };
+      default:
+        throw error;
     }
   }
 
@@ -190,8 +193,8 @@ export class RestClient {
     url.pathname = `${url.pathname}${path.startsWith("/") ? path : `/${path}`}`;
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value as readonly string[]) url.searchParams.append(key, v);
-      else url.searchParams.set(key, String(value as string | number | boolean));
+      if (typeof value === "object") for (const v of value) url.searchParams.append(key, v);
+      else url.searchParams.set(key, String(value));
     }
     return url;
   }
@@ -260,14 +263,8 @@ export class RestClient {
   }
 }
 
-/** Internal control flow: an attempt failed; whether and when to try again. */
-class RetryDecision {
-  constructor(
-    readonly error: CloudDigitError,
-    readonly retryable: boolean,
-    readonly delayMs: number,
-  ) {}
-}
+type Attempt<T> =
+  { done: true; value: T } | { done: false; error: CloudDigitError; retryable: boolean; delayMs: number };
 
 function parseJsonOrUndefined(text: string): unknown {
   if (text.trim() === "") return undefined;

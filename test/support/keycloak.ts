@@ -191,7 +191,7 @@ async function acquireStartLock(home: string): Promise<() => void> {
       const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 240_000) rmSync(lock, { recursive: true, force: true });
       else if (Date.now() > deadline)
-        throw new Error(`waited too long for another Keycloak start (lock ${lock})`);
+        throw new Error(`waited too long for another Keycloak start (lock ${lock})`, { cause: err });
       else await new Promise((r) => setTimeout(r, 1000));
     }
   }

@@ -84,7 +84,7 @@ export class CloudDigitApi {
       { service, operation, method: "GET", path, schema: pageSchema(item) },
       opts,
     );
-    return page.items as T[];
+    return page.items;
   }
 }
 

@@ -99,7 +99,7 @@ export class Collection<R, Create, Patch> {
       },
       opts,
     );
-    return { items: res.items as R[], nextCursor: res.next_cursor ?? undefined };
+    return { items: res.items, nextCursor: res.next_cursor ?? undefined };
   }
 
   /**

@@ -260,7 +260,7 @@ describe("typed calls", () => {
       .catch((e: unknown) => e as CloudDigitError);
     expect(invalid).toMatchObject({ kind: "invalid", terminal: true, status: expect.any(Number) as unknown });
     const unknown = clientFor("cd_unknown_token_value_that_is_not_configured");
-    const unauth = await unknown.api.network.vpcs.list().catch((e: unknown) => e as CloudDigitError);
+    const unauth = (await unknown.api.network.vpcs.list().catch((e: unknown) => e)) as CloudDigitError;
     expect(unauth).toMatchObject({ kind: "unauthenticated", terminal: true });
     expect(unauth.message).not.toContain("cd_unknown");
   });
