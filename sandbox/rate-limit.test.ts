@@ -60,10 +60,19 @@ describe("rate limiting over HTTP", () => {
     sb = undefined;
   });
 
-  const get = async (sandbox: Sandbox, token: string): Promise<{ status: number; retryAfter: string | null; code?: string }> => {
-    const res = await fetch(`${sandbox.apiUrl}/network/vpcs`, { headers: { "x-cd-token": token, "x-cd-project": "p" } });
+  const get = async (
+    sandbox: Sandbox,
+    token: string,
+  ): Promise<{ status: number; retryAfter: string | null; code?: string }> => {
+    const res = await fetch(`${sandbox.apiUrl}/network/vpcs`, {
+      headers: { "x-cd-token": token, "x-cd-project": "p" },
+    });
     const body = (await res.json()) as { error?: { code: string } };
-    return { status: res.status, retryAfter: res.headers.get("retry-after"), ...(body.error ? { code: body.error.code } : {}) };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get("retry-after"),
+      ...(body.error ? { code: body.error.code } : {}),
+    };
   };
 
   it("200 concurrent requests on one token at one instant: exactly 60 pass, 140 get 429 rate_limited with Retry-After 1; another token is unaffected", async () => {
@@ -95,7 +104,9 @@ describe("rate limiting over HTTP", () => {
     };
     const count = (token: string, status: number): number =>
       counts.rows.filter((r) => r.token === token && r.status === status).reduce((n, r) => n + r.count, 0);
-    expect([count("first", 200), count("first", 429), count("second", 200), count("second", 429)]).toEqual([90, 150, 60, 0]);
+    expect([count("first", 200), count("first", 429), count("second", 200), count("second", 429)]).toEqual([
+      90, 150, 60, 0,
+    ]);
     const calls = (await (await fetch(`${sandbox.inspectUrl}/calls?token=first&status=429`)).json()) as {
       calls: { retry_after: number; at: number }[];
     };
@@ -104,7 +115,12 @@ describe("rate limiting over HTTP", () => {
   });
 
   it("in real time, as fast as possible: 2xx count within the burst + 30/s of elapsed time, and waiting Retry-After works", async () => {
-    sb = await startSandbox({ tokens: [{ token: "cd_real", projects: ["p"] }, { token: "cd_idle", projects: ["p"] }] });
+    sb = await startSandbox({
+      tokens: [
+        { token: "cd_real", projects: ["p"] },
+        { token: "cd_idle", projects: ["p"] },
+      ],
+    });
     const sandbox = sb;
     const started = performance.now();
     const results: { status: number; retryAfter: string | null }[] = [];
@@ -115,9 +131,11 @@ describe("rate limiting over HTTP", () => {
     const passed = results.filter((r) => r.status === 200).length;
     expect(passed).toBeGreaterThanOrEqual(60);
     expect(passed).toBeLessThanOrEqual(60 + Math.ceil(30 * elapsedS) + 1);
-    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 429 && /^[1-9]\d*$/.test(r.retryAfter ?? ""))).toBe(
-      true,
-    );
+    expect(
+      results
+        .filter((r) => r.status !== 200)
+        .every((r) => r.status === 429 && /^[1-9]\d*$/.test(r.retryAfter ?? "")),
+    ).toBe(true);
     expect((await get(sandbox, "cd_idle")).status).toBe(200);
 
     // Exhaust the bucket, then honour Retry-After: the next call must pass.

@@ -526,8 +526,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     flush: () => persistence?.flush(),
     close() {
       closed ??= (async () => {
+        persistence?.flush(); // before the lifecycle stops, so transitions in flight are saved
         lifecycle.close();
-        persistence?.flush();
         server.closeAllConnections();
         inspectServer?.closeAllConnections();
         await Promise.all([
