@@ -11,6 +11,7 @@ export type * from "./api/schemas.ts";
 export { systemClock, type Clock } from "./clock.ts";
 export type { Credential } from "./credentials/credential.ts";
 export { OidcCredential, type OidcCredentialOptions } from "./credentials/oidc.ts";
+export { readSecretKey, type SecretReadApi } from "./credentials/secret.ts";
 export { StaticTokenCredential, fingerprint } from "./credentials/static-token.ts";
 export {
   ProjectedTokenFile,
