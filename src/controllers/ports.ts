@@ -27,8 +27,11 @@ export interface MetadataPatch {
 }
 
 export interface ObjectWriter {
-  /** Replaces the status subresource. */
-  writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<void>;
+  /**
+   * Writes the status subresource (object.status is what the server has; object's resourceVersion
+   * guards the write). Returns the object as written.
+   */
+  writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<ManagedObject>;
   /**
    * Patches metadata; returns the new object. A finalizer change is guarded by
    * object.metadata.resourceVersion (409 when stale); annotation-only patches are not.

@@ -235,12 +235,13 @@ export class ManagedReconciler<
       }
       this.emit(object, "Normal", Reason.Created, `created cloud ${this.kind} ${created.id}`);
       // Record the id at once: if we crash now, the next reconcile finds it by id (or by tag).
-      await this.opts.writer.writeStatus(this.kind, object, {
+      const written = await this.opts.writer.writeStatus(this.kind, object, {
         ...object.status,
         id: created.id,
         state: created.state,
       });
-      object.status = { ...object.status, id: created.id, state: created.state };
+      object.metadata = written.metadata;
+      object.status = written.status;
       await this.clearCreatePending(object);
       cloud = created;
     } else {
@@ -586,7 +587,8 @@ export class ManagedReconciler<
     );
     this.emitForTransition(object, outcome, previous);
     if (!changed && !heartbeatDue) return previous;
-    await this.opts.writer.writeStatus(this.kind, object, status);
+    const written = await this.opts.writer.writeStatus(this.kind, object, status);
+    object.metadata = written.metadata;
     return status;
   }
 

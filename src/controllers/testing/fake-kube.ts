@@ -121,11 +121,14 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   }
 
   // ObjectWriter
-  async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<void> {
+  async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<ManagedObject> {
     this.statusWrites++;
     const o = this.must(kind, object.metadata.name ?? "");
+    if (o.metadata.resourceVersion !== object.metadata.resourceVersion)
+      throw new Error("409 Conflict: stale resourceVersion");
     o.status = structuredClone(status);
     o.metadata = { ...o.metadata, resourceVersion: String(++this.rv) };
+    return structuredClone(o);
   }
 
   async patchMetadata(

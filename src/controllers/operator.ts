@@ -1,0 +1,154 @@
+// Wires one controller per managed kind into a runtime Manager: informers with the indexes the
+// reconciler needs, watches that make dependency waits and deletion order heal by themselves, and
+// the shared ProviderConfig resolver, event recorder and metrics.
+import { CoreV1Api } from "@kubernetes/client-node";
+import type { ClientFactory } from "../client/factory.ts";
+import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
+import { EventRecorder } from "../runtime/events.ts";
+import type { Informer } from "../runtime/informer.ts";
+import type { Manager } from "../runtime/manager.ts";
+import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
+import type { ManagedKind, ManagedObject } from "./actuator.ts";
+import {
+  InformerCache,
+  KubeObjectWriter,
+  KubeSecretReader,
+  PROVIDER_CONFIG_INDEX,
+  providerConfigIndex,
+  RecorderEventSink,
+  REFS_INDEX,
+  refsIndex,
+  resourceType,
+  type ManagedInformers,
+} from "./kube-adapters.ts";
+import { actuators, MANAGED_KINDS } from "./kinds.ts";
+import { ResourceMetrics } from "./metrics.ts";
+import { ProviderConfigResolver } from "./provider-config.ts";
+import { ManagedReconciler, type ReconcilerTiming } from "./reconciler.ts";
+
+export interface OperatorOptions {
+  manager: Manager;
+  factory: ClientFactory;
+  /** Parallel reconciles per kind. */
+  concurrency?: number;
+  timing?: Partial<ReconcilerTiming>;
+  endpointDomain?: string;
+}
+
+export interface Operator {
+  reconcilers: Record<ManagedKind, ManagedReconciler>;
+  resolver: ProviderConfigResolver;
+  events: EventRecorder;
+}
+
+export function registerOperator(opts: OperatorOptions): Operator {
+  const { manager } = opts;
+  const informers = Object.fromEntries(
+    MANAGED_KINDS.map((kind) => [
+      kind,
+      manager.informer(resourceType(kind), {
+        indexers: { [REFS_INDEX]: refsIndex(kind), [PROVIDER_CONFIG_INDEX]: providerConfigIndex },
+      }),
+    ]),
+  ) as ManagedInformers;
+  const providerConfigs = manager.informer(resourceType("ProviderConfig"));
+  const clusterProviderConfigs = manager.informer(resourceType("ClusterProviderConfig"), {
+    namespaces: undefined,
+  });
+
+  const events = new EventRecorder({
+    client: manager.client,
+    reportingController: "clouddigit.ai/operator",
+    reportingInstance: manager.identity,
+    logger: manager.logger,
+  });
+  const secrets = new KubeSecretReader(manager.client);
+  const resolver = new ProviderConfigResolver({
+    configs: {
+      namespaced: (namespace, name) =>
+        providerConfigs.get(`${namespace}/${name}`) as unknown as ProviderConfig | undefined,
+      cluster: (name) => clusterProviderConfigs.get(name) as unknown as ClusterProviderConfig | undefined,
+    },
+    secrets,
+    factory: opts.factory,
+    tokenRequests: manager.client.kubeConfig.makeApiClient(CoreV1Api),
+    ...(opts.endpointDomain ? { endpointDomain: opts.endpointDomain } : {}),
+  });
+  const cache = new InformerCache(informers);
+  const writer = new KubeObjectWriter(manager.client);
+  const sink = new RecorderEventSink(events);
+  const metrics = new ResourceMetrics(manager.registry);
+
+  const reconcilers = {} as Record<ManagedKind, ManagedReconciler>;
+  for (const kind of MANAGED_KINDS) {
+    const reconciler = new ManagedReconciler({
+      actuator: actuators[kind],
+      cache,
+      writer,
+      events: sink,
+      providers: resolver,
+      secrets,
+      metrics,
+      ...(opts.timing ? { timing: opts.timing } : {}),
+    });
+    reconcilers[kind] = reconciler;
+    const controller = manager.addController({
+      name: kind.toLowerCase(),
+      kind,
+      concurrency: opts.concurrency ?? 2,
+      reconcile: async (key, ctx) => {
+        const { namespace, name } = splitKey(key);
+        return reconciler.reconcile(namespace ?? "", name, ctx.signal);
+      },
+    });
+    controller.for(informers[kind], {
+      predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
+    });
+    for (const other of MANAGED_KINDS) {
+      controller.watches(informers[other], (obj) => relatedKeys(informers, kind, other, obj));
+    }
+    const byConfig = (value: string) => informers[kind].byIndex(PROVIDER_CONFIG_INDEX, value).map(objectKey);
+    controller.watches(providerConfigs, (pc) =>
+      byConfig(`${pc.metadata.namespace ?? ""}/${pc.metadata.name ?? ""}`),
+    );
+    controller.watches(clusterProviderConfigs, (cpc) => byConfig(`*/${cpc.metadata.name ?? ""}`));
+  }
+  return { reconcilers, resolver, events };
+}
+
+/**
+ * Keys of `kind` objects to reconcile when an `other` object changes: those that reference it
+ * (a dependency became Ready) and those it references (a child went away, so a parent's deletion
+ * may proceed; a VM attached a Volume, so the Volume's status changes).
+ */
+function relatedKeys(
+  informers: ManagedInformers,
+  kind: ManagedKind,
+  other: ManagedKind,
+  obj: KubeObject,
+): string[] {
+  const namespace = obj.metadata.namespace ?? "";
+  const referencing = informers[kind]
+    .byIndex(REFS_INDEX, `${namespace}/${other}/${obj.metadata.name ?? ""}`)
+    .map(objectKey);
+  const referenced = actuators[other]
+    .dependencies(obj as unknown as ManagedObject)
+    .filter((d) => d.kind === kind)
+    .map((d) => `${namespace}/${d.name}`);
+  return [...referencing, ...referenced];
+}
+
+/** Status-only updates (our own writes) need no reconcile; spec, deletion and annotations do. */
+function specOrLifecycleChanged(old: KubeObject, obj: KubeObject): boolean {
+  const a = old.metadata;
+  const b = obj.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {})
+  );
+}
+
+export type { Informer };
