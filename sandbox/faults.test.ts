@@ -203,3 +203,37 @@ describe("lifecycle faults", () => {
     expect((await call(sb, "GET", `/network/subnets/${subnetId}`)).status).toBe(404);
   });
 });
+
+describe("inspection endpoint", () => {
+  it("serves calls, counts, resources, transitions and settings read-only", async () => {
+    const sb = await sandbox({ delays: { vpc: 60_000 } });
+    const created = (await (
+      await call(sb, "POST", "/network/vpcs", { name: "v", cidr: "10.0.0.0/16" })
+    ).json()) as { id: string };
+    await call(sb, "GET", `/network/vpcs/${created.id}`);
+    const get = async (path: string): Promise<unknown> => (await fetch(`${sb.inspectUrl}${path}`)).json();
+    expect(await get("/resources?project=p&kind=vpc")).toMatchObject({
+      items: [{ id: created.id, state: "creating" }],
+    });
+    expect(await get("/resources?kind=server")).toEqual({ items: [] });
+    expect(await get("/transitions")).toMatchObject({
+      items: [{ id: created.id, to: "active", operation: "create" }],
+    });
+    expect(await get("/calls?method=get&path=/v1/network/vpcs/{id}")).toMatchObject({
+      calls: [{ method: "GET", template: "/v1/network/vpcs/{id}", status: 200, token: "main", project: "p" }],
+    });
+    expect(await get("/counts")).toMatchObject({
+      total: 2,
+      by_status: { "200": 1, "202": 1 },
+      by_token: { main: 2 },
+    });
+    expect(await get("/settings")).toMatchObject({
+      region: "bd-dha-1",
+      quotas: { vpcs: 5 },
+      rate_limit: false,
+    });
+    expect((await fetch(`${sb.inspectUrl}/calls`, { method: "DELETE" })).status).toBe(405);
+    // Inspection calls are not API calls.
+    expect(sb.counts().total).toBe(2);
+  });
+});

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { PendingTransition, Resource } from "./model.ts";
+import { kindOfId, type PendingTransition, type Resource } from "./model.ts";
 import type { ActiveFault } from "./faults.ts";
 import type { CallCounts, CallFilter, CallRecord } from "./recorder.ts";
 
@@ -18,7 +18,7 @@ export interface InspectionSource {
  * spending the API's rate budget or showing up in its call counts:
  *   GET /calls?token=&method=&path=&status=&since=   every recorded call (path = template)
  *   GET /counts                                       counts by token/method/template/status
- *   GET /resources?project=&kind=                     current resources
+ *   GET /resources?project=&kind=                     current resources (kind: vpc, subnet, ssh_key, server, volume)
  *   GET /transitions, /faults, /settings, /healthz
  */
 export function createInspectionServer(source: InspectionSource): Server {
@@ -60,7 +60,7 @@ export function createInspectionServer(source: InspectionSource): Server {
           items: source
             .resources()
             .filter((r) => project === null || r.project === project)
-            .filter((r) => kind === null || r.id.startsWith(`${kind}_`)),
+            .filter((r) => kind === null || kindOfId(r.id) === kind),
         });
       }
       case "/transitions":
