@@ -9,6 +9,7 @@ import { ClientFactory } from "./client/factory.ts";
 import { closeAllPools } from "./client/transport.ts";
 import { parseDuration } from "./controllers/duration.ts";
 import { registerOperator } from "./controllers/operator.ts";
+import type { ReconcilerTiming } from "./controllers/reconciler.ts";
 import { createLogger } from "./runtime/logging.ts";
 import { LeadershipLostError, Manager } from "./runtime/manager.ts";
 
@@ -123,7 +124,12 @@ function kubeConfigFor(config: OperatorConfig): KubeConfig {
 }
 
 /** Builds and starts the operator; resolves with a stop function. Used by main and by tests. */
-export async function startOperator(config: OperatorConfig, kubeConfig = kubeConfigFor(config)) {
+export async function startOperator(
+  config: OperatorConfig,
+  kubeConfig = kubeConfigFor(config),
+  /** Timings beyond the flags (tests shorten the slow retry of stalled objects). */
+  timing: Partial<ReconcilerTiming> = {},
+) {
   const logger = createLogger({ level: config.logLevel, base: { app: "clouddigit-operator" } });
   const manager = new Manager({
     kubeConfig,
@@ -143,7 +149,7 @@ export async function startOperator(config: OperatorConfig, kubeConfig = kubeCon
     manager,
     factory,
     concurrency: config.concurrency,
-    timing: { resyncMs: config.resync, pollMs: config.pollInterval },
+    timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
     endpointDomain: config.endpointDomain,
   });
   await manager.start();

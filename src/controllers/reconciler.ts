@@ -50,6 +50,8 @@ export interface ReconcilerTiming {
   throttledFallbackMs: number;
   /** lastSyncTime is refreshed at least this often even when nothing else changed. */
   lastSyncHeartbeatMs: number;
+  /** Re-read after a status write lost to a newer version of the object. */
+  conflictRetryMs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -60,6 +62,7 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   stalledRetryMs: 15 * 60_000,
   throttledFallbackMs: 5_000,
   lastSyncHeartbeatMs: 60 * 60_000,
+  conflictRetryMs: 500,
 };
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource> {
@@ -144,7 +147,15 @@ export class ManagedReconciler<
     } catch (err) {
       outcome = err instanceof Stop ? err.outcome : this.classify(err, "reconcile");
     }
-    if (outcome.kind !== "gone") object.status = await this.publish(object, outcome, observed);
+    if (outcome.kind !== "gone") {
+      try {
+        object.status = await this.publish(object, outcome, observed);
+      } catch (err) {
+        // Our cache lags our own last write: read again shortly rather than report an error.
+        if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
+        throw err;
+      }
+    }
     this.opts.metrics?.outcome(this.kind, outcome.kind);
     if (outcome.kind === "done" || outcome.kind === "stalled") {
       const wait = outcome.kind === "done" ? outcome.resyncAfterMs : outcome.retryAfterMs;
@@ -672,6 +683,11 @@ export class ManagedReconciler<
       this.opts.providers.peekFingerprint(object),
     ]);
   }
+}
+
+/** A 409 from the Kubernetes API (stale resourceVersion); cloud conflicts never reach publish. */
+function isStaleWrite(err: unknown): boolean {
+  return err instanceof Error && err.name === "ApiError" && (err as { status?: number }).status === 409;
 }
 
 function isPaused(object: ManagedObject): boolean {
