@@ -99,8 +99,10 @@ async function run(
 await run(`/v1/network/vpcs/${vpc.id}`, Math.min(5000, total)); // warm-up (JIT, connections)
 const single = await run(`/v1/network/vpcs/${vpc.id}`, total);
 const list = await run(`/v1/network/vpcs?tag=bench:true`, total);
+const os = await import("node:os");
 const result = {
-  machine: `${(await import("node:os")).cpus().length} cores, node ${process.version}`,
+  machine: `${os.cpus().length} cores, node ${process.version}`,
+  load_average_after: os.loadavg().map((l) => Number(l.toFixed(2))),
   connections,
   inflight,
   get_one: single,
