@@ -158,6 +158,14 @@ export class ContractChecker {
       const envelope = (body as Obj).error as Obj;
       if (envelope.request_id !== requestId)
         throw new Error(`${where}: error.request_id differs from X-Request-Id`);
+      const allowed = response["x-error-codes"];
+      if (!Array.isArray(allowed))
+        throw new Error(`${where}: the document lists no x-error-codes for this response`);
+      if (!allowed.includes(envelope.code)) {
+        throw new Error(
+          `${where}: code ${String(envelope.code)} is not among the documented ${allowed.join(", ")}`,
+        );
+      }
     }
   }
 
