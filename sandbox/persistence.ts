@@ -43,7 +43,12 @@ export class Persistence {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      try {
+        this.flush();
+      } catch (err) {
+        // A full disk must not take the API down; the next change tries again.
+        process.emitWarning(`sandbox: could not save state to ${this.path}: ${String(err)}`);
+      }
     }, this.debounceMs);
     this.timer.unref();
   }

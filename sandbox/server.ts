@@ -526,7 +526,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     flush: () => persistence?.flush(),
     close() {
       closed ??= (async () => {
-        persistence?.flush(); // before the lifecycle stops, so transitions in flight are saved
+        let saveError: unknown;
+        try {
+          persistence?.flush(); // before the lifecycle stops, so transitions in flight are saved
+        } catch (err) {
+          saveError = err;
+        }
         lifecycle.close();
         server.closeAllConnections();
         inspectServer?.closeAllConnections();
@@ -534,6 +539,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           new Promise<void>((r) => server.close(() => r())),
           inspectServer ? new Promise<void>((r) => inspectServer.close(() => r())) : undefined,
         ]);
+        if (saveError !== undefined) throw saveError;
       })();
       return closed;
     },
