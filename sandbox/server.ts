@@ -526,11 +526,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     flush: () => persistence?.flush(),
     close() {
       closed ??= (async () => {
-        let saveError: unknown;
+        let saveError: Error | undefined;
         try {
           persistence?.flush(); // before the lifecycle stops, so transitions in flight are saved
         } catch (err) {
-          saveError = err;
+          saveError = err instanceof Error ? err : new Error(String(err));
         }
         lifecycle.close();
         server.closeAllConnections();
