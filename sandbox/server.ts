@@ -32,7 +32,7 @@ import { UlidGenerator } from "./ulid.ts";
 
 export type { ApiTokenOptions, OidcOptions } from "./auth.ts";
 export { tokenLabel } from "./auth.ts";
-export type { FaultRule, FaultKind, ActiveFault } from "./faults.ts";
+export type { FaultRule, FaultKind, ActiveFault, FaultController } from "./faults.ts";
 export type { TransitionMatch } from "./lifecycle.ts";
 export type { CallRecord, CallCounts, CallFilter } from "./recorder.ts";
 export type { Resource, Kind, PendingTransition } from "./model.ts";
