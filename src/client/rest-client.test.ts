@@ -250,6 +250,31 @@ describe("RestClient", () => {
     expect(transport.sent).toHaveLength(4);
   });
 
+  it("does not wait for the limiter past the call's deadline; fails as throttled with the remaining pause", async () => {
+    const clock = new FakeClock();
+    const limiters = new RateLimiterRegistry({ clock });
+    const credential = new StaticTokenCredential("cd_paused");
+    limiters.forCredential(credential.identity()).throttled(120_000);
+    const transport = new ScriptedTransport([]);
+    const client = new RestClient({
+      endpoint: "http://127.0.0.1:1",
+      project: "p",
+      credential,
+      transport,
+      clock,
+      limiters,
+    });
+    const err = (await settle(
+      clock,
+      client.request(get, { deadlineMs: 30_000 }).catch((e: unknown) => e),
+    )) as CloudDigitError;
+    expect(err).toMatchObject({ kind: "throttled" });
+    expect(err.retryAfterMs).toBeGreaterThanOrEqual(89_000);
+    expect(err.retryAfterMs).toBeLessThanOrEqual(90_000);
+    expect(transport.sent).toHaveLength(0);
+    expect(limiters.forCredential(credential.identity()).state().waiting.normal).toBe(0);
+  });
+
   it("rejects a response that does not match the schema as an unexpected response", async () => {
     const { client } = setup([json(200, { name: "no id" })]);
     await expect(client.request(get)).rejects.toMatchObject({ kind: "invalid", code: "unexpected_response" });

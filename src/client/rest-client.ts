@@ -6,7 +6,7 @@ import type { Credential } from "./credentials/credential.ts";
 import { CloudDigitError, errorFromNetwork, errorFromResponse } from "./errors.ts";
 import { silentLogger } from "./logging.ts";
 import type { ClientMetrics } from "./metrics.ts";
-import { RateLimiterRegistry, type Priority } from "./rate-limiter.ts";
+import { RateLimiterRegistry, type CredentialRateLimiter, type Priority } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, failedBeforeSending, mayRepeat, type RetryOptions } from "./retry.ts";
 import { UndiciTransport, validateEndpoint, type HttpRequest, type Transport } from "./transport.ts";
 
@@ -101,7 +101,7 @@ export class RestClient {
 
     for (let attempt = 1; ; attempt++) {
       const limiter = this.limiters.forCredential(this.opts.credential.identity());
-      const waitedMs = await limiter.acquire(priority, call.signal);
+      const waitedMs = await this.acquireBefore(limiter, priority, deadline, spec, call.signal);
       this.opts.metrics?.limiterWait.observe({ priority }, waitedMs / 1000);
       const outcome = await this.attempt(spec, call, url, attempt, state);
       if (outcome.done) return outcome.value;
@@ -110,6 +110,42 @@ export class RestClient {
       const outOfTime = this.clock.now() + delayMs > deadline;
       if (!retryable || attempt >= this.retry.maxAttempts || outOfTime) throw error;
       if (delayMs > 0) await sleep(this.clock, delayMs, call.signal);
+    }
+  }
+
+  /**
+   * Waits for a rate-limiter slot, but not past the call's deadline: a credential paused for
+   * minutes must not hold a reconcile worker that long. Past the deadline the call fails as
+   * throttled, carrying how long the pause still lasts, so the caller requeues instead.
+   */
+  private async acquireBefore(
+    limiter: CredentialRateLimiter,
+    priority: Priority,
+    deadline: number,
+    spec: RequestSpec<unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const controller = new AbortController();
+    const deadlineReached = new Error("deadline");
+    const forward = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", forward, { once: true });
+    const cancel = this.clock.setTimer(() => controller.abort(deadlineReached), deadline - this.clock.now());
+    try {
+      return await limiter.acquire(priority, controller.signal);
+    } catch (err) {
+      if (err !== deadlineReached) throw err;
+      const pausedFor = limiter.state().pausedUntil - this.clock.now();
+      throw new CloudDigitError({
+        kind: "throttled",
+        operation: `${spec.service}.${spec.operation}`,
+        retryAfterMs: Math.max(1000, pausedFor),
+        message:
+          `${spec.service}.${spec.operation}: the rate budget of credential ${this.opts.credential.identity()} ` +
+          `is used up and no request slot opened before the call's deadline; retry later`,
+      });
+    } finally {
+      cancel();
+      signal?.removeEventListener("abort", forward);
     }
   }
 

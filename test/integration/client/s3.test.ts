@@ -1,13 +1,26 @@
+import { Writable } from "node:stream";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
 import { BucketApi, createS3Client } from "../../../src/client/s3.ts";
 import { CloudDigitError } from "../../../src/client/errors.ts";
+import { createClientLogger } from "../../../src/client/logging.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
 import { startS3Server, type S3Server } from "../../support/s3-server.ts";
 
 let server: S3Server;
 let buckets: BucketApi;
 const registry = new Registry();
+const logLines: string[] = [];
+const logger = createClientLogger(
+  { level: "trace" },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString("utf8"));
+      done();
+    },
+  }),
+);
 
 beforeAll(async () => {
   server = await startS3Server();
@@ -16,7 +29,7 @@ beforeAll(async () => {
     region: server.region,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
   });
-  buckets = new BucketApi(s3, { metrics: new ClientMetrics(registry) });
+  buckets = new BucketApi(s3, { metrics: new ClientMetrics(registry), logger });
 });
 
 afterAll(async () => {
@@ -96,6 +109,34 @@ describe("S3 bucket calls against a real versitygw", () => {
     expect((err as CloudDigitError).terminal).toBe(true);
   });
 
+  it("maps NotImplemented (lifecycle, public access block on versitygw) to a terminal not_implemented", async () => {
+    for (const call of [
+      () => buckets.getLifecycle(name),
+      () =>
+        buckets.putLifecycle(name, [
+          { ID: "expire", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 3 } },
+        ]),
+      () => buckets.putPublicAccessBlock(name, { BlockPublicAcls: true, BlockPublicPolicy: true }),
+    ]) {
+      const err = (await call().catch((e: unknown) => e)) as CloudDigitError;
+      expect(err).toMatchObject({ kind: "not_implemented", code: "NotImplemented", terminal: true });
+      expect(err.message).toContain("does not implement");
+    }
+  });
+
+  it("retained object versions are deleted only when bypassing governance is asked for", async () => {
+    await buckets.s3.send(new PutObjectCommand({ Bucket: name, Key: "report.csv", Body: "a,b\n" }));
+    const { versions } = await buckets.listObjectVersions(name);
+    expect(versions).toEqual([
+      { key: "report.csv", versionId: expect.any(String) as unknown, isDeleteMarker: false },
+    ]);
+    const refused = await buckets.deleteObjects(name, versions);
+    expect(refused.failed).toEqual([expect.objectContaining({ key: "report.csv" })]);
+    const bypassed = await buckets.deleteObjects(name, versions, { bypassGovernanceRetention: true });
+    expect(bypassed.failed).toEqual([]);
+    expect((await buckets.listObjectVersions(name)).versions).toEqual([]);
+  });
+
   it("lists no objects, deletes the bucket, and deleting again reports gone", async () => {
     expect((await buckets.listObjects(name)).objects).toEqual([]);
     expect((await buckets.listObjectVersions(name)).versions).toEqual([]);
@@ -116,5 +157,10 @@ describe("S3 bucket calls against a real versitygw", () => {
     ]) {
       expect(ops).toContain(op);
     }
+  });
+
+  it("never logged the secret key", () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join("")).not.toContain(server.secretAccessKey);
   });
 });
