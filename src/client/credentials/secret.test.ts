@@ -15,10 +15,9 @@ describe("readSecretKey", () => {
     expect(await readSecretKey(api({ token: "cd_abc\n" }), "ns", "creds", "token")).toBe("cd_abc");
   });
   it("names the Secret and the keys it has, never a value", async () => {
-    const err = await readSecretKey(api({ other: "cd_secret" }), "ns", "creds", "token").catch(
-      (e: unknown) => e as Error,
+    await expect(readSecretKey(api({ other: "cd_secret" }), "ns", "creds", "token")).rejects.toThrow(
+      'Secret ns/creds has no key "token" (keys: other)',
     );
-    expect(err.message).toBe('Secret ns/creds has no key "token" (keys: other)');
   });
   it("explains a missing Secret", async () => {
     const missing = Object.assign(new Error("HTTP-Code: 404"), { code: 404 });
