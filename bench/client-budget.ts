@@ -4,9 +4,11 @@
  *   1. one credential, 1,000 calls from 16 concurrent callers: 429 share and achieved rate;
  *   2. a forced 429 storm: the gap between a 429 and the credential's next call vs Retry-After;
  *   3. two processes' worth of clients sharing one token (separate limiters): 429 share and
- *      combined rate with adaptive slow-down.
+ *      combined rate with adaptive slow-down;
+ *   4. priorities: latency of high-priority calls while low-priority calls saturate the budget.
  * Usage: scripts/with-node --import tsx bench/client-budget.ts [--calls 1000] [--workers 16]
  */
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { startSandbox, tokenLabel, type Sandbox } from "../sandbox/server.ts";
 import { CloudDigitApi } from "../src/client/api/cloud-digit-api.ts";
@@ -106,10 +108,44 @@ async function shared(sandbox: Sandbox, token: string) {
   return { ok, throttled, throttledShare: throttled / calls.length, seconds, rate: ok / seconds };
 }
 
+async function priorities(sandbox: Sandbox, token: string) {
+  sandbox.resetCalls();
+  // Background resync saturates the budget at low priority; deletes/status reads come in at high.
+  const client = api(sandbox, token);
+  let stop = false;
+  const background = Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (!stop) await client.network.vpcs.list({ limit: 1 }, { priority: "low" });
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 3000));
+  const waits: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const started = performance.now();
+    await client.network.vpcs.list({ limit: 1 }, { priority: "high" });
+    waits.push(performance.now() - started);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop = true;
+  await background;
+  waits.sort((a, b) => a - b);
+  const q = (p: number): number => waits[Math.min(waits.length - 1, Math.floor(p * waits.length))]!;
+  const calls = sandbox.calls({ token: tokenLabel(token) });
+  return {
+    highCalls: waits.length,
+    p50Ms: q(0.5),
+    p99Ms: q(0.99),
+    maxMs: waits.at(-1)!,
+    throttled: calls.filter((c) => c.status === 429).length,
+    total: calls.length,
+  };
+}
+
 const tokens = [
   "cd_bench_budget_000000000000000000000000",
   "cd_bench_storm_0000000000000000000000000",
   "cd_bench_shared_000000000000000000000000",
+  "cd_bench_priority_0000000000000000000000",
 ];
 const sandbox = await startSandbox({
   inspectPort: false,
@@ -129,7 +165,12 @@ try {
   console.log(
     `shared token, two limiters: ${sh.ok} ok, ${sh.throttled} x 429 (${(sh.throttledShare * 100).toFixed(2)}%), ${sh.rate.toFixed(1)} req/s combined`,
   );
-  console.log(JSON.stringify({ budget: b, storm: s, shared: sh }));
+  const p = await priorities(sandbox, tokens[3]!);
+  console.log(
+    `priorities: with 16 low-priority callers saturating the budget, ${p.highCalls} high-priority calls took ` +
+      `p50 ${p.p50Ms.toFixed(1)} ms, p99 ${p.p99Ms.toFixed(1)} ms, max ${p.maxMs.toFixed(1)} ms; ${p.throttled} x 429 of ${p.total}`,
+  );
+  console.log(JSON.stringify({ budget: b, storm: s, shared: sh, priorities: p }));
 } finally {
   await sandbox.close();
   await closeAllPools();

@@ -160,10 +160,13 @@ export function errorFromResponse(opts: {
   status: number;
   body: unknown;
   retryAfter: string | null | undefined;
+  /** `X-Request-Id`, used when the body carries no request id (e.g. a proxy's error page). */
+  requestIdHeader?: string | undefined;
   operation: string;
   now: number;
 }): CloudDigitError {
   const envelope = readErrorEnvelope(opts.body);
+  envelope.requestId ??= opts.requestIdHeader;
   const kind = kindFor(opts.status, envelope.code);
   const base = envelope.message ?? `HTTP ${opts.status}`;
   const hint = HINTS[kind];

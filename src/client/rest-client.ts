@@ -196,6 +196,7 @@ export class RestClient {
       status: res.status,
       body: parseJsonOrUndefined(res.bodyText),
       retryAfter: res.headers["retry-after"],
+      requestIdHeader: res.headers["x-request-id"],
       operation,
       now: this.clock.now(),
     });
