@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import { Registry } from "prom-client";
@@ -10,6 +13,7 @@ import {
   type SubjectTokenSource,
 } from "../../../src/client/credentials/subject-token.ts";
 import { CloudDigitError } from "../../../src/client/errors.ts";
+import { ClientFactory } from "../../../src/client/factory.ts";
 import { createClientLogger } from "../../../src/client/logging.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
 import { RateLimiterRegistry } from "../../../src/client/rate-limiter.ts";
@@ -188,6 +192,53 @@ describe("OIDC workload identity through a real Keycloak", () => {
     const fresh = await credential.accessToken();
     secretsSeen.add(fresh);
     expect(fresh).not.toBe(stale);
+  });
+
+  it("the operator's own identity: a projected token file, re-read on every exchange", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cd-projected-"));
+    const tokenFile = path.join(dir, "token");
+    const issue = async (): Promise<string> => {
+      const res = await core.createNamespacedServiceAccountToken({
+        name: "operator",
+        namespace,
+        body: { spec: { audiences: [realm.issuer], expirationSeconds: 600 } },
+      });
+      const t = res.status?.token ?? "";
+      secretsSeen.add(t);
+      return t;
+    };
+    try {
+      writeFileSync(tokenFile, await issue());
+      const factory = new ClientFactory({ registry: new Registry(), logger });
+      const credential = factory.oidcCredential({
+        issuerUrl: realm.issuer,
+        clientId: CLIENT_ID,
+        subject: { tokenFile },
+      });
+      const client = factory.create({
+        region: "bd-dha-1",
+        project: "oidc-test",
+        endpoints: { api: sandbox.url },
+        credential,
+      });
+      expect((await client.api.regions()).length).toBeGreaterThan(0);
+      const first = await credential.accessToken();
+      secretsSeen.add(first);
+      // The kubelet rotates the file; the next exchange must use the new content.
+      writeFileSync(tokenFile, "not-a-service-account-token");
+      credential.invalidate();
+      const refused = (await client.api.regions().catch((e: unknown) => e)) as CloudDigitError;
+      expect(refused).toMatchObject({ kind: "unauthenticated" });
+      expect(refused.message).toContain(`projected service-account token file ${tokenFile}`);
+      writeFileSync(tokenFile, await issue());
+      credential.invalidate();
+      expect((await client.api.regions()).length).toBeGreaterThan(0);
+      const second = await credential.accessToken();
+      secretsSeen.add(second);
+      expect(second).not.toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a token of the wrong ServiceAccount with a clear error", async () => {
