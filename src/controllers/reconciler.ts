@@ -189,6 +189,8 @@ export class ManagedReconciler<
 
     let cloud: C | undefined;
     let adopted = false;
+    /** The id of our resource that vanished, when creating it again. */
+    let recreating: string | undefined;
     const knownId = recordedId ?? importID;
     if (knownId) {
       cloud = await this.call("read", () => actuator.get(api, knownId, signal));
@@ -215,6 +217,7 @@ export class ManagedReconciler<
           `the cloud ${this.kind} ${knownId} was deleted outside Kubernetes; creating it again`,
         );
         this.opts.metrics?.recreated(this.kind);
+        recreating = knownId;
       }
     } else if (!observeOnly) {
       const found = await this.call("read", () =>
@@ -235,6 +238,9 @@ export class ManagedReconciler<
       if (deps.missing) return this.waitingOn(deps.missing);
       await this.ensureFinalizer(object, true);
       const op = this.operation(object, api, deps.resolved, signal);
+      // The cloud replays a known key's first answer, so a re-creation needs a key of its own
+      // (still stable across crashes: it names the vanished resource).
+      if (recreating) op.idempotencyKey = `${op.idempotencyKey}/recreate/${recreating}`;
       let created: C;
       try {
         created = await actuator.create(op);

@@ -17,7 +17,7 @@ export class FakeCloud implements CloudApi {
   readonly calls: string[] = [];
   private readonly resources = new Map<string, AnyResource>();
   private readonly pending = new Map<string, Pending>();
-  private readonly idempotency = new Map<string, string>();
+  private readonly idempotency = new Map<string, AnyResource>();
   private readonly failures: Array<{ op: string; error: CloudDigitError; times: number }> = [];
   private seq = 0;
 
@@ -193,8 +193,9 @@ export class FakeCloud implements CloudApi {
       create: async (body: unknown, opts: CreateOptions) => {
         this.record(`${kind}.create`);
         const b = body as Record<string, unknown>;
-        const existing = this.idempotency.get(opts.idempotencyKey);
-        if (existing && this.resources.has(existing)) return { ...this.must<R>(existing) };
+        // Like the real API: a known key replays the first answer, even if that resource is gone since.
+        const replay = this.idempotency.get(opts.idempotencyKey);
+        if (replay) return structuredClone(replay) as R;
         check?.(b);
         const id = `${prefix}_${String(++this.seq).padStart(26, "0")}`;
         const { tags, ...rest } = b;
@@ -211,7 +212,7 @@ export class FakeCloud implements CloudApi {
         for (const k of ["user_data", "public_ip", "boot_volume_size_gib"])
           delete (r as Record<string, unknown>)[k];
         this.resources.set(id, r);
-        this.idempotency.set(opts.idempotencyKey, id);
+        this.idempotency.set(opts.idempotencyKey, structuredClone(r));
         if (initial !== settled) this.pending.set(id, { to: settled });
         return { ...r };
       },
