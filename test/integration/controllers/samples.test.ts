@@ -3,14 +3,7 @@
 // deleting them removes every cloud resource without the cloud refusing a single delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManagedKind } from "../../../src/controllers/actuator.ts";
-import {
-  applyProviderConfig,
-  auditedStatusWrites,
-  sampleObjects,
-  startEnv,
-  SAMPLE_PROJECT,
-  type Env,
-} from "./support.ts";
+import { auditedStatusWrites, sampleObjects, startEnv, SAMPLE_PROJECT, type Env } from "./support.ts";
 
 let env: Env;
 const managed: Array<[ManagedKind, string]> = [
