@@ -25,6 +25,6 @@ export const sshKeyActuator: Actuator<SSHKey, SshKey> = {
     observeByState(
       cloud,
       { ready: ["active"], transitional: ["creating", "deleting"] },
-      { name: cloud.name, fingerprint: cloud.fingerprint },
+      { name: cloud.name, fingerprint: cloud.fingerprint, keyType: cloud.key_type },
     ),
 };

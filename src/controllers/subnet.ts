@@ -31,6 +31,12 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
     observeByState(
       cloud,
       { ready: ["active"], transitional: ["creating", "deleting"] },
-      { name: cloud.name, vpcID: cloud.vpc_id, cidr: cloud.cidr, zone: cloud.zone },
+      {
+        name: cloud.name,
+        vpcID: cloud.vpc_id,
+        cidr: cloud.cidr,
+        zone: cloud.zone,
+        gatewayIP: cloud.gateway_ip,
+      },
     ),
 };

@@ -1,0 +1,211 @@
+import { describe, expect, it } from "vitest";
+import type { ProviderSettings } from "../client/factory.ts";
+import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
+import type { ManagedObject } from "./actuator.ts";
+import { ProviderConfigResolver, type ProviderConfigResolverOptions } from "./provider-config.ts";
+
+const TOKEN = "cd_secret_value_never_logged";
+
+function pc(
+  namespace: string,
+  name: string,
+  spec: Partial<ProviderConfig["spec"]> = {},
+  rv = "1",
+): ProviderConfig {
+  return {
+    apiVersion: "clouddigit.ai/v1alpha1",
+    kind: "ProviderConfig",
+    metadata: { namespace, name, uid: `uid-${namespace}-${name}`, resourceVersion: rv },
+    spec: {
+      region: "bd-dha-1",
+      project: "demo",
+      credentials: { source: "APIToken", apiToken: { secretRef: { name: "creds", key: "token" } } },
+      ...spec,
+    },
+  };
+}
+
+function cpc(name: string, spec: Partial<ClusterProviderConfig["spec"]> = {}): ClusterProviderConfig {
+  return {
+    apiVersion: "clouddigit.ai/v1alpha1",
+    kind: "ClusterProviderConfig",
+    metadata: { name, uid: `uid-cluster-${name}`, resourceVersion: "1" },
+    spec: {
+      region: "bd-ctg-1",
+      project: "shared",
+      credentials: {
+        source: "APIToken",
+        apiToken: { secretRef: { name: "shared-creds", namespace: "ops", key: "token" } },
+      },
+      ...spec,
+    },
+  };
+}
+
+function object(
+  namespace: string,
+  ref: ManagedObject["spec"]["providerConfigRef"] = { name: "default" },
+): ManagedObject {
+  return {
+    apiVersion: "clouddigit.ai/v1alpha1",
+    kind: "VPC",
+    metadata: { namespace, name: "net" },
+    spec: { providerConfigRef: ref, managementPolicy: "Managed", deletionPolicy: "Delete" },
+  };
+}
+
+function setup(
+  configs: { namespaced?: ProviderConfig[]; cluster?: ClusterProviderConfig[] },
+  domain?: string,
+) {
+  const secrets = new Map<string, string>([
+    ["team-a/creds/token", TOKEN],
+    ["ops/shared-creds/token", "cd_shared"],
+  ]);
+  const reads: string[] = [];
+  const built: Array<Omit<ProviderSettings, "credential"> & { credential: unknown }> = [];
+  const oidc: unknown[] = [];
+  const tokens: string[] = [];
+  const opts: ProviderConfigResolverOptions = {
+    configs: {
+      namespaced: (ns, name) =>
+        configs.namespaced?.find((c) => c.metadata.namespace === ns && c.metadata.name === name),
+      cluster: (name) => configs.cluster?.find((c) => c.metadata.name === name),
+    },
+    secrets: {
+      read: async (ns, name, key) => {
+        reads.push(`${ns}/${name}/${key}`);
+        return secrets.get(`${ns}/${name}/${key}`);
+      },
+    },
+    factory: {
+      create: (settings) => {
+        built.push(settings);
+        return { api: {} as never, buckets: undefined, credential: settings.credential };
+      },
+      apiTokenCredential: (token) => {
+        tokens.push(token);
+        return {
+          kind: "api-token",
+          identity: () => "t",
+          authHeaders: async () => ({}),
+          invalidate: () => false,
+        } as never;
+      },
+      oidcCredential: (o) => {
+        oidc.push(o);
+        return { kind: "oidc" } as never;
+      },
+    },
+    tokenRequests: { createNamespacedServiceAccountToken: async () => ({}) },
+    ...(domain ? { endpointDomain: domain } : {}),
+  };
+  return { resolver: new ProviderConfigResolver(opts), reads, built, oidc, tokens, secrets };
+}
+
+describe("ProviderConfig resolution", () => {
+  it("prefers the namespaced ProviderConfig and derives the endpoint from the region", async () => {
+    const { resolver, built, reads, tokens } = setup({
+      namespaced: [pc("team-a", "default")],
+      cluster: [cpc("default")],
+    });
+    const r = await resolver.resolve(object("team-a"));
+    expect(r.ok).toBe(true);
+    expect(built[0]).toMatchObject({
+      region: "bd-dha-1",
+      project: "demo",
+      endpoints: { api: "https://api.bd-dha-1.clouddigit.ai" },
+    });
+    expect(reads).toEqual(["team-a/creds/token"]);
+    expect(tokens).toEqual([TOKEN]);
+  });
+
+  it("falls back to the ClusterProviderConfig, which may read a Secret in the namespace it names", async () => {
+    const { resolver, built, reads } = setup({ cluster: [cpc("default")] });
+    expect((await resolver.resolve(object("team-b"))).ok).toBe(true);
+    expect(built[0]).toMatchObject({ region: "bd-ctg-1", project: "shared" });
+    expect(reads).toEqual(["ops/shared-creds/token"]);
+  });
+
+  it("a namespaced config only reads Secrets of its own namespace", async () => {
+    const { resolver, reads } = setup({ namespaced: [pc("team-b", "default")] });
+    const r = await resolver.resolve(object("team-b"));
+    // team-b has no "creds" Secret; team-a's is never looked at.
+    expect(reads).toEqual(["team-b/creds/token"]);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.message).toContain('Secret "team-b/creds"');
+      expect(r.message).not.toContain(TOKEN);
+    }
+  });
+
+  it("says clearly which config is missing", async () => {
+    const { resolver } = setup({});
+    const r = await resolver.resolve(object("team-a", { name: "prod" }));
+    expect(r).toMatchObject({ ok: false, reason: "ProviderConfigNotFound" });
+    if (!r.ok)
+      expect(r.message).toBe(
+        'ProviderConfig "prod" in namespace "team-a" or ClusterProviderConfig "prod" not found; create it (see config/samples)',
+      );
+    const pinned = await setup({ cluster: [cpc("prod")] }).resolver.resolve(
+      object("team-a", { name: "prod", kind: "ProviderConfig" }),
+    );
+    expect(pinned.ok).toBe(false);
+  });
+
+  it("supports the mymine.space hosts by operator default or per-config override", async () => {
+    const a = setup({ namespaced: [pc("team-a", "default")] }, "mymine.space");
+    await a.resolver.resolve(object("team-a"));
+    expect(a.built[0]?.endpoints?.api).toBe("https://api.bd-dha-1.mymine.space");
+    const b = setup({
+      namespaced: [pc("team-a", "default", { endpoints: { api: "https://api.bd-dha-1.mymine.space" } })],
+    });
+    await b.resolver.resolve(object("team-a"));
+    expect(b.built[0]?.endpoints?.api).toBe("https://api.bd-dha-1.mymine.space");
+  });
+
+  it("builds the client once per config version", async () => {
+    const configs = { namespaced: [pc("team-a", "default")] };
+    const { resolver, built } = setup(configs);
+    await resolver.resolve(object("team-a"));
+    await resolver.resolve(object("team-a"));
+    expect(built).toHaveLength(1);
+    const before = resolver.peekFingerprint(object("team-a"));
+    configs.namespaced[0] = pc("team-a", "default", {}, "2");
+    expect(resolver.peekFingerprint(object("team-a"))).not.toBe(before);
+    await resolver.resolve(object("team-a"));
+    expect(built).toHaveLength(2);
+  });
+
+  it("OIDC: a namespaced config uses its own namespace's ServiceAccount; a cluster config the operator's token", async () => {
+    const ns = setup({
+      namespaced: [
+        pc("team-a", "default", {
+          credentials: {
+            source: "OIDC",
+            oidc: { clientID: "operator", grant: "ClientCredentials", serviceAccountName: "cloud" },
+          },
+        }),
+      ],
+    });
+    expect((await ns.resolver.resolve(object("team-a"))).ok).toBe(true);
+    expect(ns.oidc[0]).toMatchObject({
+      issuerUrl: "https://auth.clouddigit.ai/realms/clouddigit",
+      clientId: "operator",
+      grant: "client_credentials",
+      subject: { serviceAccount: { namespace: "team-a", name: "cloud" } },
+    });
+    const cluster = setup({
+      cluster: [
+        cpc("default", {
+          credentials: { source: "OIDC", oidc: { clientID: "operator", grant: "TokenExchange" } },
+        }),
+      ],
+    });
+    expect((await cluster.resolver.resolve(object("team-a"))).ok).toBe(true);
+    expect(cluster.oidc[0]).toMatchObject({
+      grant: "token_exchange",
+      subject: { tokenFile: "/var/run/secrets/clouddigit.ai/serviceaccount/token" },
+    });
+  });
+});
