@@ -1,0 +1,76 @@
+// ProviderConfig handling against the real apiserver and the sandbox: a missing config gives a
+// clear condition and heals when the config appears, never blocks deleting an object that has
+// nothing in the cloud, and a rotated API token is picked up without a restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../src/runtime/resource.ts";
+import {
+  applyProviderConfig,
+  sampleObjects,
+  SAMPLE_PROJECT,
+  SAMPLE_TOKEN,
+  startEnv,
+  type Env,
+} from "./support.ts";
+
+let env: Env;
+
+beforeAll(async () => {
+  env = await startEnv("providercfg", { resync: 2_000 });
+  await applyProviderConfig(env);
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+const vpc = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: "clouddigit.ai/v1alpha1",
+  kind: "VPC",
+  metadata: { name },
+  spec,
+});
+
+describe("ProviderConfig", () => {
+  it("a missing config gives a clear condition and does not block deleting the object", async () => {
+    await env.apply(vpc("no-config", { cidr: "10.1.0.0/16", providerConfigRef: { name: "missing" } }));
+    await env.waitCondition("VPC", "no-config", "Ready", "False", "ProviderConfigNotReady");
+    const ready = await env.condition("VPC", "no-config", "Ready");
+    expect(ready?.message).toContain('ProviderConfig "missing"');
+    expect((await env.get("VPC", "no-config"))?.metadata.finalizers ?? []).toEqual([]);
+    await env.remove("VPC", "no-config");
+    await env.waitGone("VPC", "no-config");
+  });
+
+  it("an object waiting for its config proceeds by itself once the config is created", async () => {
+    await env.apply(vpc("later", { cidr: "10.2.0.0/16", providerConfigRef: { name: "later" } }));
+    await env.waitCondition("VPC", "later", "Ready", "False", "ProviderConfigNotReady");
+    const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
+    if (!sample) throw new Error("the samples have no ProviderConfig");
+    await env.apply({ ...sample, metadata: { name: "later" } });
+    await env.waitCondition("VPC", "later", "Ready", "True");
+  });
+
+  it("a rotated API token in the Secret is picked up without a restart", async () => {
+    await env.apply(vpc("rotated", { cidr: "10.3.0.0/16", tags: { v: "1" } }));
+    await env.waitCondition("VPC", "rotated", "Ready", "True");
+    const rotated = "cd_rotated_token_value";
+    env.sandbox.addToken({ token: rotated, projects: [SAMPLE_PROJECT], name: "rotated" });
+    await env.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "clouddigit-credentials" },
+      stringData: { token: rotated },
+    } as KubeObject);
+    env.sandbox.removeToken(SAMPLE_TOKEN);
+    env.sandbox.resetCalls();
+    await env.apply(vpc("rotated", { cidr: "10.3.0.0/16", tags: { v: "2" } }));
+    const id = (await env.get("VPC", "rotated"))?.status?.id ?? "";
+    await env.waitFor("tags updated with the new token", async () => {
+      const tags = (env.sandbox.state.get(id) as { tags?: Record<string, string> } | undefined)?.tags;
+      return tags?.v === "2";
+    });
+    const patches = env.sandbox.calls({ method: "PATCH" }).filter((c) => c.status === 200);
+    expect(patches.map((c) => c.token)).toContain("rotated");
+    await env.waitCondition("VPC", "rotated", "Synced", "True");
+  });
+});
