@@ -402,15 +402,15 @@ describe("errors", () => {
     const h = new Harness();
     h.kube.apply("Subnet", "web", subnetSpec);
     await readyVpc(h);
-    h.cloud.failNext("subnet.create", "invalid", "cidr 10.9.0.0/24 is outside the VPC's 10.0.0.0/16", 100);
-    h.kube.apply("Subnet", "web", { ...subnetSpec, cidr: "10.9.0.0/24" });
+    h.cloud.failNext("subnet.create", "invalid", "cidr 10.0.9.0/24 overlaps subnet subnet_01", 100);
+    h.kube.apply("Subnet", "web", { ...subnetSpec, cidr: "10.0.9.0/24" });
     const requeue = await h.reconcile("Subnet", "web");
     expect(requeue?.requeueAfterMs).toBeGreaterThanOrEqual(15 * 60_000);
     expect(h.kube.condition("Subnet", "web", "Stalled")).toMatchObject({
       status: "True",
       reason: "InvalidSpec",
     });
-    expect(h.kube.condition("Subnet", "web", "Stalled")?.message).toContain("outside the VPC");
+    expect(h.kube.condition("Subnet", "web", "Stalled")?.message).toContain("overlaps subnet");
     expect(h.kube.condition("Subnet", "web", "Reconciling")?.status).toBe("False");
     for (let i = 0; i < 20; i++) {
       await h.reconcile("Subnet", "web");
@@ -425,6 +425,22 @@ describe("errors", () => {
     await h.converge([["Subnet", "web"]], 3);
     expect(h.kube.condition("Subnet", "web", "Ready")?.status).toBe("True");
     expect(h.kube.condition("Subnet", "web", "Stalled")?.status).toBe("False");
+  });
+
+  it("a subnet outside its VPC's range stalls before any cloud call, naming both", async () => {
+    const h = new Harness();
+    await readyVpc(h);
+    h.kube.apply("Subnet", "web", { ...subnetSpec, cidr: "10.9.0.0/24" });
+    await h.reconcile("Subnet", "web");
+    expect(h.kube.condition("Subnet", "web", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "InvalidSpec",
+    });
+    expect(h.kube.condition("Subnet", "web", "Stalled")?.message).toContain(
+      'cidr 10.9.0.0/24 is not inside 10.0.0.0/16, the range of VPC "net"',
+    );
+    expect(h.cloud.count("subnet.create")).toBe(0);
+    expect(h.kube.object("Subnet", "web")?.metadata.annotations?.[CREATE_PENDING_ANNOTATION]).toBeUndefined();
   });
 
   it("a stalled object is retried on the slow timer", async () => {
@@ -483,6 +499,28 @@ describe("VM and Volume", () => {
     expect(vm.ssh_key_ids).toEqual([h.kube.object("SSHKey", "me")?.status?.id]);
     expect(vm.subnet_id).toBe(h.kube.object("Subnet", "web")?.status?.id);
     expect(h.kube.object("VM", "app")?.status?.atProvider?.privateIP).toBe(vm.addresses.private_ip);
+  });
+
+  it("reads user data from a Secret at creation; a missing Secret stalls with a message naming it", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", vpcSpec);
+    h.kube.apply("Subnet", "web", subnetSpec);
+    h.kube.apply("VM", "app", { ...vmSpec, userDataSecretRef: { name: "boot", key: "userData" } });
+    await h.converge(h.kube.all(), 4);
+    expect(h.kube.condition("VM", "app", "Stalled")).toMatchObject({ status: "True", reason: "InvalidSpec" });
+    expect(h.kube.condition("VM", "app", "Stalled")?.message).toContain(
+      'Secret "boot" has no key "userData"',
+    );
+    expect(h.cloud.count("server.create")).toBe(0);
+    h.kube.secrets.set("default/boot/userData", "#cloud-config\n");
+    h.kube.apply("VM", "app", {
+      ...vmSpec,
+      userDataSecretRef: { name: "boot", key: "userData" },
+      tags: { retry: "1" },
+    });
+    await h.converge(h.kube.all(), 4);
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+    expect(h.cloud.createBodies.at(-1)?.user_data).toBe("#cloud-config\n");
   });
 
   it("resizes within a family with one resize action (no stop)", async () => {

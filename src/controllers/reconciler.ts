@@ -145,6 +145,8 @@ export class ManagedReconciler<
         ? await this.finalize(object, observed, signal)
         : await this.sync(object, observed, signal);
     } catch (err) {
+      // A metadata write lost to a newer version of the object: not an error worth a condition.
+      if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
       outcome = err instanceof Stop ? err.outcome : this.classify(err, "reconcile");
     }
     if (outcome.kind !== "gone") {

@@ -1,6 +1,13 @@
 // Subnet: lives in a VPC (vpcRef or vpcID); cidr and zone are fixed; tags follow the spec.
 import type { Subnet as SubnetObject } from "../crds/subnet.ts";
-import { desiredTags, observeByState, tagsChange, type Actuator, type Dependency } from "./actuator.ts";
+import {
+  desiredTags,
+  observeByState,
+  SpecError,
+  tagsChange,
+  type Actuator,
+  type Dependency,
+} from "./actuator.ts";
 import type { Subnet } from "./cloud-api.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet> = {
@@ -13,6 +20,15 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
   findByTags: (api, tags, signal) => api.network.subnets.listAll({ tags }, { signal }),
   create(op) {
     const { spec } = op.object;
+    if (spec.vpcRef) {
+      // Checked here too (the cloud refuses it as well) for a message that names both objects.
+      const vpcCidr = op.deps.get({ kind: "VPC", name: spec.vpcRef.name })?.atProvider.cidr;
+      if (typeof vpcCidr === "string" && !cidrContains(vpcCidr, spec.cidr)) {
+        throw new SpecError(
+          `cidr ${spec.cidr} is not inside ${vpcCidr}, the range of VPC "${spec.vpcRef.name}"`,
+        );
+      }
+    }
     const vpcId = spec.vpcID ?? op.deps.id({ kind: "VPC", name: spec.vpcRef?.name ?? "" });
     return op.api.network.subnets.create(
       { name: op.cloudName, vpc_id: vpcId, cidr: spec.cidr, zone: spec.zone, tags: op.desiredTags },
@@ -40,3 +56,23 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
       },
     ),
 };
+
+function ipv4(text: string): number | undefined {
+  const parts = text.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + p, 0);
+}
+
+/** Whether CIDR `inner` lies inside `outer` (both a.b.c.d/n); unparsable input is left to the cloud. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const [oAddr = "", oLen = ""] = outer.split("/");
+  const [iAddr = "", iLen = ""] = inner.split("/");
+  const o = ipv4(oAddr);
+  const i = ipv4(iAddr);
+  const ol = Number(oLen);
+  const il = Number(iLen);
+  if (o === undefined || i === undefined || !Number.isInteger(ol) || !Number.isInteger(il)) return true;
+  if (il < ol) return false;
+  const size = 2 ** (32 - ol);
+  return Math.floor(o / size) === Math.floor(i / size);
+}

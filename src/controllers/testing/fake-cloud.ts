@@ -15,6 +15,8 @@ interface Pending {
 
 export class FakeCloud implements CloudApi {
   readonly calls: string[] = [];
+  /** Bodies of accepted creates, in order. */
+  readonly createBodies: Array<Record<string, unknown>> = [];
   private readonly resources = new Map<string, AnyResource>();
   private readonly pending = new Map<string, Pending>();
   private readonly idempotency = new Map<string, AnyResource>();
@@ -197,6 +199,7 @@ export class FakeCloud implements CloudApi {
         const replay = this.idempotency.get(opts.idempotencyKey);
         if (replay) return structuredClone(replay) as R;
         check?.(b);
+        this.createBodies.push(structuredClone(b));
         const id = `${prefix}_${String(++this.seq).padStart(26, "0")}`;
         const { tags, ...rest } = b;
         const r = {
