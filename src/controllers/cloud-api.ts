@@ -3,6 +3,7 @@
 import type { CreateOptions, DeleteOutcome, ListFilter } from "../client/api/collection.ts";
 import type {
   CommonPatch,
+  Region,
   Server,
   ServerAction,
   ServerCreate,
@@ -47,4 +48,6 @@ export interface CloudApi {
     servers: ServersApi;
   };
   storage: { volumes: VolumesApi };
+  /** The catalog of regions: a cheap authenticated call that proves credentials work. */
+  regions(opts?: CallOptions): Promise<Region[]>;
 }

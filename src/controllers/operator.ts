@@ -7,6 +7,7 @@ import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-con
 import { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
+import { writeStatus } from "../runtime/status.ts";
 import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
 import type { ManagedKind, ManagedObject } from "./actuator.ts";
 import {
@@ -23,7 +24,8 @@ import {
 } from "./kube-adapters.ts";
 import { actuators, MANAGED_KINDS } from "./kinds.ts";
 import { ResourceMetrics } from "./metrics.ts";
-import { ProviderConfigResolver } from "./provider-config.ts";
+import { ProviderConfigResolver, type AnyConfig } from "./provider-config.ts";
+import { ProviderConfigStatusReconciler } from "./provider-config-status.ts";
 import { ManagedReconciler, type ReconcilerTiming } from "./reconciler.ts";
 
 export interface OperatorOptions {
@@ -112,6 +114,35 @@ export function registerOperator(opts: OperatorOptions): Operator {
       byConfig(`${pc.metadata.namespace ?? ""}/${pc.metadata.name ?? ""}`),
     );
     controller.watches(clusterProviderConfigs, (cpc) => byConfig(`*/${cpc.metadata.name ?? ""}`));
+  }
+  const configStatus = new ProviderConfigStatusReconciler({
+    resolver,
+    write: async (found, status) => {
+      await writeStatus(
+        manager.client,
+        resourceType(found.kind),
+        found.config as unknown as KubeObject,
+        status as unknown as Record<string, unknown>,
+      );
+    },
+  });
+  for (const [kind, informer] of [
+    ["ProviderConfig", providerConfigs],
+    ["ClusterProviderConfig", clusterProviderConfigs],
+  ] as const) {
+    manager
+      .addController({
+        name: kind.toLowerCase(),
+        kind,
+        reconcile: async (key) => {
+          const config = informer.get(key);
+          if (!config) return undefined;
+          return configStatus.reconcile({ kind, config } as unknown as AnyConfig);
+        },
+      })
+      .for(informer, {
+        predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
+      });
   }
   return { reconcilers, resolver, events };
 }

@@ -30,7 +30,7 @@ export interface ProviderConfigResolverOptions {
   endpointDomain?: string;
 }
 
-type AnyConfig =
+export type AnyConfig =
   | { kind: "ProviderConfig"; config: ProviderConfig }
   | { kind: "ClusterProviderConfig"; config: ClusterProviderConfig };
 
@@ -96,6 +96,11 @@ export class ProviderConfigResolver implements ProviderResolver {
         message: `${where} not found; create it (see config/samples)`,
       };
     }
+    return this.resolveConfig(found);
+  }
+
+  /** A client for one config (cached per config version), or why there is none. */
+  async resolveConfig(found: AnyConfig): Promise<ProviderResolution> {
     const key = `${found.kind}/${found.config.metadata.namespace ?? ""}/${found.config.metadata.name ?? ""}`;
     const version = `${found.config.metadata.uid ?? ""}:${found.config.metadata.resourceVersion ?? ""}`;
     const cached = this.cache.get(key);
@@ -113,6 +118,10 @@ export class ProviderConfigResolver implements ProviderResolver {
         message: `${found.kind} "${found.config.metadata.name ?? ""}": ${message}`,
       };
     }
+  }
+
+  get endpointDomain(): string | undefined {
+    return this.opts.endpointDomain;
   }
 
   private async build(found: AnyConfig): Promise<CloudApi> {

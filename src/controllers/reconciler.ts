@@ -4,6 +4,7 @@
 // conditions in exactly one place (outcome.ts).
 import { isCloudDigitError, type CloudDigitError } from "../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../crds/common.ts";
+import { metaTime } from "../runtime/conditions.ts";
 import {
   cloudName,
   desiredTags,
@@ -470,7 +471,7 @@ export class ManagedReconciler<
     const patch = {
       ...(hasFinalizer ? {} : { finalizers: [...finalizers, FINALIZER] }),
       ...(beforeCreate
-        ? { annotations: { [CREATE_PENDING_ANNOTATION]: new Date(this.now()).toISOString() } }
+        ? { annotations: { [CREATE_PENDING_ANNOTATION]: metaTime(this.now()) } }
         : {}),
     };
     const updated = await this.opts.writer.patchMetadata(this.kind, object, patch);
@@ -574,7 +575,7 @@ export class ManagedReconciler<
     observed: Observed,
   ): Promise<ManagedStatus> {
     const previous = object.status ?? {};
-    const nowIso = new Date(this.now()).toISOString();
+    const nowIso = metaTime(this.now());
     const status: ManagedStatus = { ...previous };
     if (observed.id === null) delete status.id;
     else if (observed.id !== undefined) status.id = observed.id;

@@ -110,6 +110,11 @@ export class FakeCloud implements CloudApi {
     };
   }
 
+  async regions(): Promise<Array<{ name: string; zones: string[] }>> {
+    this.record("regions.list");
+    return [{ name: "bd-dha-1", zones: ["bd-dha-1a"] }];
+  }
+
   /** Completes every transition in progress. */
   settle(): void {
     for (const [id, p] of [...this.pending]) {

@@ -2,6 +2,7 @@
 // clear condition and heals when the config appears, never blocks deleting an object that has
 // nothing in the cloud, and a rotated API token is picked up without a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resourceType } from "../../../src/controllers/kube-adapters.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import {
   applyProviderConfig,
@@ -23,6 +24,13 @@ afterAll(async () => {
   await env?.stop();
 });
 
+interface ConfigStatus {
+  endpoints?: { api?: string };
+  conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
+}
+
+const readyOf = (status: ConfigStatus | undefined) => status?.conditions?.find((c) => c.type === "Ready");
+
 const vpc = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: "clouddigit.ai/v1alpha1",
   kind: "VPC",
@@ -31,6 +39,25 @@ const vpc = (name: string, spec: Record<string, unknown>): KubeObject => ({
 });
 
 describe("ProviderConfig", () => {
+  it("reports its endpoints and whether its credentials work", async () => {
+    const pcResource = resourceType("ProviderConfig");
+    const status = async (name: string) =>
+      ((await env.client.get(pcResource, env.namespace, name)) as { status?: ConfigStatus }).status;
+    await env.waitFor("default Ready", async () => readyOf(await status("default"))?.status === "True");
+    expect((await status("default"))?.endpoints?.api).toBe(env.sandbox.url);
+    expect(readyOf(await status("default"))?.reason).toBe("CredentialsValid");
+
+    const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
+    if (!sample) throw new Error("the samples have no ProviderConfig");
+    const spec = structuredClone(sample.spec) as {
+      credentials: { apiToken: { secretRef: { name: string } } };
+    };
+    spec.credentials.apiToken.secretRef.name = "does-not-exist";
+    await env.apply({ ...sample, metadata: { name: "broken" }, spec });
+    await env.waitFor("broken Ready=False", async () => readyOf(await status("broken"))?.status === "False");
+    expect(readyOf(await status("broken"))?.message).toContain(`Secret "${env.namespace}/does-not-exist"`);
+  });
+
   it("a missing config gives a clear condition and does not block deleting the object", async () => {
     await env.apply(vpc("no-config", { cidr: "10.1.0.0/16", providerConfigRef: { name: "missing" } }));
     await env.waitCondition("VPC", "no-config", "Ready", "False", "ProviderConfigNotReady");
