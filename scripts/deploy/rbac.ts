@@ -1,0 +1,103 @@
+// The operator's RBAC, defined once. `scripts/deploy/generate.ts` writes it into the kustomize base
+// (config/rbac/) and into the Helm chart's rule templates, and a unit test fails when either copy
+// differs from what this file produces. Every rule names the code that needs it: a rule without
+// such a caller does not belong here.
+import { resourceType } from "../../src/controllers/kube-adapters.ts";
+import { MANAGED_KINDS } from "../../src/controllers/kinds.ts";
+import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../src/crds/provider-config.ts";
+import { EVENT_RESOURCE } from "../../src/runtime/events.ts";
+import { LEASE_RESOURCE } from "../../src/runtime/leader-election.ts";
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * Where a group of rules is granted:
+ * - `watched`: wherever the operator watches objects (a ClusterRole when it watches the whole
+ *   cluster; a Role in each watched namespace in namespace-scoped mode);
+ * - `credentials`: where ProviderConfigs keep their Secrets and tenant ServiceAccounts (same as
+ *   `watched` unless the installer lists the namespaces explicitly);
+ * - `cluster`: cluster-scoped kinds, which only a ClusterRole can grant;
+ * - `leaderElection`: the namespace of the leader-election Lease.
+ */
+export type Scope = "watched" | "credentials" | "cluster" | "leaderElection";
+
+export interface Grant {
+  scope: Scope;
+  rule: PolicyRule;
+  /** The code that issues these requests. */
+  why: string;
+}
+
+const managedPlurals = MANAGED_KINDS.map((kind) => resourceType(kind).plural).sort();
+const providerConfig = resourceType("ProviderConfig");
+const clusterProviderConfig = resourceType("ClusterProviderConfig");
+
+export const GRANTS: readonly Grant[] = [
+  {
+    scope: "watched",
+    rule: { apiGroups: ["clouddigit.ai"], resources: managedPlurals, verbs: ["list", "patch", "watch"] },
+    why: "informers list+watch every managed kind (src/runtime/reflector.ts); finalizers and annotations are merge patches (src/controllers/kube-adapters.ts KubeObjectWriter.patchMetadata)",
+  },
+  {
+    scope: "watched",
+    rule: {
+      apiGroups: ["clouddigit.ai"],
+      resources: managedPlurals.map((p) => `${p}/status`),
+      verbs: ["patch"],
+    },
+    why: "status is a JSON merge patch on /status (src/runtime/status.ts writeStatus)",
+  },
+  {
+    scope: "watched",
+    rule: { apiGroups: [providerConfig.group], resources: [providerConfig.plural], verbs: ["list", "watch"] },
+    why: "ProviderConfig informer (src/controllers/operator.ts); the operator never writes them",
+  },
+  {
+    scope: "watched",
+    rule: {
+      apiGroups: [EVENT_RESOURCE.group],
+      resources: [EVENT_RESOURCE.plural],
+      verbs: ["create", "patch"],
+    },
+    why: "events.k8s.io/v1 Events: create, then patch series.count on repeats (src/runtime/events.ts)",
+  },
+  {
+    scope: "credentials",
+    rule: { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+    why: "APIToken credentials: one named Secret read by name, never listed or watched (src/controllers/kube-adapters.ts KubeSecretReader)",
+  },
+  {
+    scope: "credentials",
+    rule: { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+    why: "per-tenant OIDC: TokenRequest for the ServiceAccount a ProviderConfig names (src/client/credentials/subject-token.ts TokenRequestSource)",
+  },
+  {
+    scope: "cluster",
+    rule: {
+      apiGroups: [clusterProviderConfig.group],
+      resources: [clusterProviderConfig.plural],
+      verbs: ["list", "watch"],
+    },
+    why: "ClusterProviderConfig informer (src/controllers/operator.ts); cluster-scoped, so a ClusterRole even in namespace-scoped mode",
+  },
+  {
+    scope: "leaderElection",
+    rule: {
+      apiGroups: [LEASE_RESOURCE.group],
+      resources: [LEASE_RESOURCE.plural],
+      verbs: ["create", "get", "update"],
+    },
+    why: "leader election: get, create when missing, update to renew/take over/release (src/runtime/leader-election.ts)",
+  },
+];
+
+export function rulesFor(...scopes: Scope[]): PolicyRule[] {
+  return GRANTS.filter((g) => scopes.includes(g.scope)).map((g) => g.rule);
+}
+
+/** Where the operator's own projected token is mounted (the ProviderConfig default). */
+export const OPERATOR_TOKEN_PATH = DEFAULT_OPERATOR_TOKEN_PATH;
