@@ -90,7 +90,7 @@ describe("the operator binary", () => {
         rt,
         namespace,
         obj.metadata.name ?? "",
-        { ...obj, metadata: { ...obj.metadata, namespace } } as KubeObject,
+        { ...obj, metadata: { ...obj.metadata, namespace } },
         "apply",
         { fieldManager: "e2e", force: true },
       );

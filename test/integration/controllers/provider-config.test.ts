@@ -87,7 +87,7 @@ describe("ProviderConfig", () => {
       kind: "Secret",
       metadata: { name: "clouddigit-credentials" },
       stringData: { token: rotated },
-    } as KubeObject);
+    });
     env.sandbox.removeToken(SAMPLE_TOKEN);
     env.sandbox.resetCalls();
     await env.apply(vpc("rotated", { cidr: "10.3.0.0/16", tags: { v: "2" } }));
