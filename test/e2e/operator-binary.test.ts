@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { resourceType, SECRET_RESOURCE } from "../../src/controllers/kube-adapters.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
-import type { KubeObject } from "../../src/runtime/resource.ts";
 import { createNamespace, testCluster } from "../support/cluster.ts";
 import { resolveKubeBinaries } from "../support/control-plane.ts";
 import { freePort, startProcess, waitUntil, type ManagedProcess } from "../support/process.ts";
