@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ClientFactory } from "./client/factory.ts";
 import { closeAllPools } from "./client/transport.ts";
 import { parseDuration } from "./controllers/duration.ts";
+import { registerBucketController } from "./controllers/bucket-controller.ts";
 import { registerOperator } from "./controllers/operator.ts";
 import type { ReconcilerTiming } from "./controllers/reconciler.ts";
 import { createLogger } from "./runtime/logging.ts";
@@ -152,6 +153,15 @@ export async function startOperator(
     timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
     endpointDomain: config.endpointDomain,
   });
+  const buckets = registerBucketController({
+    manager,
+    findConfig: (object) => operator.resolver.find(object),
+    factory,
+    events: operator.events,
+    concurrency: config.concurrency,
+    timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
+    endpointDomain: config.endpointDomain,
+  });
   await manager.start();
   logger.info(
     { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect },
@@ -160,6 +170,7 @@ export async function startOperator(
   return {
     manager,
     operator,
+    buckets,
     async stop() {
       await manager.stop();
       await operator.events.flush();
