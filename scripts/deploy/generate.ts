@@ -2,12 +2,16 @@
 // cannot drift:
 //   scripts/deploy/rbac.ts -> config/rbac/*.yaml and charts/clouddigit-operator/templates/_rbac-rules.tpl
 //   config/crd/*.yaml      -> charts/clouddigit-operator/templates/crds/*.yaml (kept on uninstall)
+//   config/gitops/argocd-health.lua -> config/gitops/argocd-cm-health.yaml (one key per kind)
+//   scripts/deploy/dashboard.ts     -> charts/clouddigit-operator/dashboards/clouddigit-operator.json
 // Usage: scripts/with-node --import tsx scripts/deploy/generate.ts [--check]
 // With --check nothing is written; it exits 1 and names the files that differ.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { allKinds } from "../../src/crds/index.ts";
+import { buildDashboard } from "./dashboard.ts";
 import { rulesFor, type PolicyRule } from "./rbac.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -138,6 +142,30 @@ function chartCrdFiles(): Map<string, string> {
   return files;
 }
 
+/**
+ * A patch for Argo CD's argocd-cm: the health check under one key per kind (the split-key form
+ * works on every Argo CD version; docs/gitops.md also shows the wildcard form).
+ */
+function argoCdConfigMapPatch(): string {
+  const lua = readFileSync(path.join(ROOT, "config/gitops/argocd-health.lua"), "utf8");
+  const data: Record<string, string> = {};
+  for (const def of [...allKinds].sort((a, b) => a.kind.localeCompare(b.kind))) {
+    data[`resource.customizations.health.${def.group}_${def.kind}`] = lua;
+  }
+  return (
+    HEADER +
+    "# kubectl -n argocd patch configmap argocd-cm --patch-file config/gitops/argocd-cm-health.yaml\n" +
+    yamlDoc({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "argocd-cm", namespace: "argocd" },
+      data,
+    })
+  );
+}
+
+export const DASHBOARD_FILE = "charts/clouddigit-operator/dashboards/clouddigit-operator.json";
+
 /** Every generated file, by path relative to the repository root. */
 export function renderDeployFiles(): Map<string, string> {
   const out = new Map<string, string>();
@@ -145,19 +173,21 @@ export function renderDeployFiles(): Map<string, string> {
   out.set("charts/clouddigit-operator/templates/_rbac-rules.tpl", chartRuleFile());
   for (const [name, text] of chartCrdFiles())
     out.set(`charts/clouddigit-operator/templates/crds/${name}`, text);
+  out.set("config/gitops/argocd-cm-health.yaml", argoCdConfigMapPatch());
+  out.set(DASHBOARD_FILE, `${JSON.stringify(buildDashboard(), null, 2)}\n`);
   return out;
 }
 
 /** Generated folders, whose every file must come from the generator. */
 const GENERATED_DIRS = ["config/rbac", "charts/clouddigit-operator/templates/crds"];
 
-export function driftFromDisk(): string[] {
+export function driftFromDisk(root = ROOT): string[] {
   const expected = renderDeployFiles();
   const problems: string[] = [];
   for (const [file, text] of expected) {
     let actual: string | undefined;
     try {
-      actual = readFileSync(path.join(ROOT, file), "utf8");
+      actual = readFileSync(path.join(root, file), "utf8");
     } catch {
       actual = undefined;
     }
@@ -167,7 +197,7 @@ export function driftFromDisk(): string[] {
   for (const dir of GENERATED_DIRS) {
     let names: string[];
     try {
-      names = readdirSync(path.join(ROOT, dir));
+      names = readdirSync(path.join(root, dir));
     } catch {
       continue;
     }
