@@ -63,11 +63,9 @@ describe("config/samples against the sandbox", () => {
       state: "active",
       flavor: "std-2x8",
     });
-    expect(cloud(volume?.status?.id)).toMatchObject({
-      server_id: vm?.status?.id,
-      state: "in_use",
-      size_gib: 50,
-    });
+    // The VM is Ready once the cloud lists the volume as attached; the volume finishes attaching after.
+    expect(cloud(volume?.status?.id)).toMatchObject({ server_id: vm?.status?.id, size_gib: 50 });
+    await env.waitFor("volume in_use", async () => cloud(volume?.status?.id)?.state === "in_use");
     expect(vm?.status?.atProvider).toMatchObject({
       privateIP: cloudVm.addresses.private_ip,
       publicIP: cloudVm.addresses.public_ip,
@@ -75,7 +73,11 @@ describe("config/samples against the sandbox", () => {
       subnetID: subnet?.status?.id,
     });
     expect(cloudVm.addresses.private_ip).toMatch(/^10\.20\.1\.\d+$/);
-    expect(volume?.status?.atProvider).toMatchObject({ serverID: vm?.status?.id });
+    // The Volume was Ready (available) before the VM attached it; its status follows the attachment.
+    await env.waitFor("the Volume's status shows its VM", async () => {
+      const v = await env.get("Volume", "web-data");
+      return v?.status?.atProvider?.serverID === vm?.status?.id && v?.status?.state === "in_use";
+    });
     expect(key?.status?.atProvider?.fingerprint).toMatch(/^SHA256:/);
     for (const [kind, name] of managed) {
       const o = await env.get(kind, name);
