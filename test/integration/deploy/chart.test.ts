@@ -1,0 +1,218 @@
+// The Helm chart and the kustomize base against the real apiserver: `helm lint`, and the rendered
+// manifests accepted by `kubectl apply --dry-run=server` (schema, admission and RBAC checks for
+// real) in cluster-wide and namespace-scoped mode; values of the wrong type rejected by the schema.
+import * as k8s from "@kubernetes/client-node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createNamespace, testCluster } from "../../support/cluster.ts";
+import { CHART, helmBin, helmTemplate, kubectl, parseObjects, ROOT, run } from "./support.ts";
+
+let releaseNamespace: string;
+let tenantA: string;
+let tenantB: string;
+
+beforeAll(async () => {
+  const kc = testCluster().kubeConfig();
+  releaseNamespace = await createNamespace(kc, "chart-op");
+  tenantA = await createNamespace(kc, "chart-a");
+  tenantB = await createNamespace(kc, "chart-b");
+});
+
+function kinds(yamlText: string): string[] {
+  return parseObjects(yamlText)
+    .map((o) => o.kind ?? "")
+    .sort();
+}
+
+async function dryRunApply(manifests: string): Promise<string> {
+  const result = await kubectl(["apply", "--dry-run=server", "-f", "-"], manifests);
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+describe("helm chart", () => {
+  it("passes helm lint with default values and in namespace-scoped mode (strict)", async () => {
+    const plain = await run(helmBin(), ["lint", "--strict", CHART]);
+    expect(plain.stdout).toContain("0 chart(s) failed");
+    expect(plain.code).toBe(0);
+    const scoped = await run(helmBin(), [
+      "lint",
+      "--strict",
+      CHART,
+      "--set",
+      "watchNamespaces={team-a,team-b}",
+      "--set",
+      "rbac.credentialNamespaces={team-a}",
+      "--set",
+      "networkPolicy.enabled=true",
+      "--set",
+      "metrics.prometheusRule.enabled=true",
+      "--set",
+      "metrics.serviceMonitor.enabled=true",
+      "--set",
+      "grafanaDashboard.enabled=true",
+    ]);
+    expect(scoped.code).toBe(0);
+  });
+
+  it("default values: the rendered release is accepted by the apiserver (dry-run=server)", async () => {
+    const rendered = await helmTemplate("cd-default", releaseNamespace);
+    expect(rendered.code).toBe(0);
+    expect(kinds(rendered.stdout)).toEqual([
+      "ClusterRole",
+      "ClusterRoleBinding",
+      ...Array<string>(8).fill("CustomResourceDefinition"),
+      "Deployment",
+      "PodDisruptionBudget",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
+    ]);
+    const out = await dryRunApply(rendered.stdout);
+    expect(out).toContain("deployment.apps/cd-default-clouddigit-operator created (server dry run)");
+    expect(out).toContain(
+      "clusterrole.rbac.authorization.k8s.io/cd-default-clouddigit-operator created (server dry run)",
+    );
+
+    const objects = parseObjects(rendered.stdout);
+    const deployment = objects.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment;
+    const pod = deployment.spec?.template.spec;
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod?.containers[0]?.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(pod?.containers[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: "LEADER_ELECT", value: "true" },
+        { name: "HEALTH_ADDRESS", value: ":8080" },
+      ]),
+    );
+    expect(pod?.containers[0]?.readinessProbe?.httpGet?.path).toBe("/readyz");
+    expect(pod?.containers[0]?.livenessProbe?.httpGet?.path).toBe("/healthz");
+    const projected = pod?.volumes?.find((v) => v.name === "clouddigit-token")?.projected?.sources?.[0];
+    expect(projected?.serviceAccountToken).toEqual({
+      audience: "https://auth.clouddigit.ai/realms/clouddigit",
+      expirationSeconds: 3600,
+      path: "token",
+    });
+    expect(pod?.topologySpreadConstraints?.map((t) => t.topologyKey)).toEqual([
+      "kubernetes.io/hostname",
+      "topology.kubernetes.io/zone",
+    ]);
+    for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {
+      expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    }
+  });
+
+  it("namespace-scoped mode: Roles in the watched namespaces only, and the apiserver accepts it", async () => {
+    const rendered = await helmTemplate("cd-scoped", releaseNamespace, {
+      watchNamespaces: [tenantA, tenantB],
+      crds: { install: false },
+      networkPolicy: { enabled: true },
+      grafanaDashboard: { enabled: true },
+    });
+    expect(rendered.code).toBe(0);
+    const objects = parseObjects(rendered.stdout);
+    expect(objects.filter((o) => o.kind === "CustomResourceDefinition")).toEqual([]);
+    const roles = objects
+      .filter((o) => o.kind === "Role")
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    expect(roles.sort()).toEqual(
+      [
+        `${tenantA}/cd-scoped-clouddigit-operator`,
+        `${tenantB}/cd-scoped-clouddigit-operator`,
+        `${releaseNamespace}/cd-scoped-clouddigit-operator-leader-election`,
+      ].sort(),
+    );
+    // The one cluster-wide grant left: reading ClusterProviderConfigs, a cluster-scoped kind.
+    const clusterRole = objects.find((o) => o.kind === "ClusterRole") as unknown as k8s.V1ClusterRole;
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: ["clouddigit.ai"], resources: ["clusterproviderconfigs"], verbs: ["list", "watch"] },
+    ]);
+    const env = (objects.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment).spec?.template
+      .spec?.containers[0]?.env;
+    expect(env).toContainEqual({ name: "WATCH_NAMESPACES", value: `${tenantA},${tenantB}` });
+    const out = await dryRunApply(rendered.stdout);
+    expect(out).toContain(
+      `networkpolicy.networking.k8s.io/cd-scoped-clouddigit-operator created (server dry run)`,
+    );
+    expect(out).toContain(`configmap/cd-scoped-clouddigit-operator-dashboard created (server dry run)`);
+  });
+
+  it("credentialNamespaces narrows Secret reads and token requests to the listed namespaces", async () => {
+    const rendered = await helmTemplate("cd-creds", releaseNamespace, {
+      crds: { install: false },
+      rbac: { credentialNamespaces: [tenantA] },
+    });
+    expect(rendered.code).toBe(0);
+    const objects = parseObjects(rendered.stdout);
+    const clusterRole = objects.find((o) => o.kind === "ClusterRole") as unknown as k8s.V1ClusterRole;
+    expect(clusterRole.rules?.flatMap((r) => r.resources ?? [])).not.toContain("secrets");
+    const credentials = objects.find(
+      (o) => o.kind === "Role" && o.metadata.name === "cd-creds-clouddigit-operator-credentials",
+    ) as unknown as k8s.V1Role;
+    expect(credentials.metadata?.namespace).toBe(tenantA);
+    expect(credentials.rules?.flatMap((r) => r.resources ?? []).sort()).toEqual([
+      "secrets",
+      "serviceaccounts/token",
+    ]);
+    await dryRunApply(rendered.stdout);
+  });
+
+  it("values of the wrong type or unknown keys are rejected by values.schema.json", async () => {
+    for (const [values, complaint] of [
+      [{ replicaCount: "two" }, "replicaCount"],
+      [{ watchNamespaces: "team-a,team-b" }, "watchNamespaces"],
+      [{ leaderElection: { enabled: "yes" } }, "enabled"],
+      [{ operator: { resync: "ten minutes" } }, "resync"],
+      [{ workloadIdentity: { expirationSeconds: 86400 } }, "expirationSeconds"],
+      [{ replicas: 3 }, "replicas"],
+    ] as const) {
+      const result = await helmTemplate("cd-bad", releaseNamespace, values);
+      expect(result.code, JSON.stringify(values)).not.toBe(0);
+      expect(result.stderr).toContain("values don't meet the specifications of the schema");
+      expect(result.stderr).toContain(complaint);
+    }
+  });
+});
+
+describe("kustomize base", () => {
+  it("kubectl kustomize config/default renders CRDs, RBAC and the manager, and the apiserver accepts it", async () => {
+    const rendered = await kubectl(["kustomize", `${ROOT}/config/default`]);
+    expect(rendered.code).toBe(0);
+    expect(kinds(rendered.stdout)).toEqual([
+      "ClusterRole",
+      "ClusterRoleBinding",
+      ...Array<string>(8).fill("CustomResourceDefinition"),
+      "Deployment",
+      "Namespace",
+      "PodDisruptionBudget",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
+    ]);
+    // A server dry run cannot create the namespace its own objects go into; create it for real.
+    const ns = await kubectl(["create", "namespace", "clouddigit-system", "--save-config"]);
+    expect(ns.code === 0 || ns.stderr.includes("AlreadyExists")).toBe(true);
+    const out = await dryRunApply(rendered.stdout);
+    expect(out).toContain("deployment.apps/clouddigit-operator created (server dry run)");
+  });
+
+  it("the chart and the kustomize base grant the same cluster-wide rules", async () => {
+    const chart = parseObjects((await helmTemplate("clouddigit-operator", "clouddigit-system")).stdout);
+    const base = parseObjects((await kubectl(["kustomize", `${ROOT}/config/default`])).stdout);
+    const rules = (objs: typeof chart, kind: string) =>
+      (objs.find((o) => o.kind === kind) as unknown as { rules: unknown[] }).rules;
+    const sortRules = (r: unknown[]) => r.map((x) => JSON.stringify(x)).sort();
+    expect(sortRules(rules(chart, "ClusterRole"))).toEqual(sortRules(rules(base, "ClusterRole")));
+    expect(rules(chart, "Role")).toEqual(rules(base, "Role"));
+  });
+});
