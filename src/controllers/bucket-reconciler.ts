@@ -506,7 +506,8 @@ export class BucketReconciler {
           (locked
             ? "; they are under Object Lock retention, which the operator never bypasses: wait until it expires, or remove them yourself with the governance-bypass permission"
             : "; remove them yourself"),
-        recheckAfterMs: this.timing.waitRecheckMs,
+        // Retention may last days: look again on the slow timer (or when the object changes).
+        recheckAfterMs: this.timing.stalledRetryMs,
       };
     }
     return this.polling(
