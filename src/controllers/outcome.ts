@@ -25,6 +25,7 @@ export const Reason = {
   DeletionBlocked: "DeletionBlocked",
   NotFound: "NotFound",
   ImportNotFound: "ImportNotFound",
+  AlreadyManaged: "AlreadyManaged",
   CloudResourceFailed: "CloudResourceFailed",
   InvalidSpec: "InvalidSpec",
   QuotaExceeded: "QuotaExceeded",

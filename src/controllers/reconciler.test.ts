@@ -236,7 +236,11 @@ describe("policies", () => {
 
   it("importID adopts an existing resource, takes ownership of its tags and deletes it with the object", async () => {
     const h = new Harness();
-    const existing = await readyVpc(h);
+    const existing = await h.cloud.network.vpcs.create(
+      { name: "made-elsewhere", cidr: "10.0.0.0/16", tags: { by: "console" } },
+      { idempotencyKey: "console-1" },
+    );
+    h.cloud.settle();
     h.kube.apply("VPC", "imported", {
       cidr: "10.0.0.0/16",
       importID: existing.id,
@@ -249,6 +253,29 @@ describe("policies", () => {
     expect(h.cloud.count("vpc.create")).toBe(1);
     expect(h.kube.reasons()).toContain("Imported");
     expect(h.kube.condition("VPC", "imported", "Ready")?.status).toBe("True");
+  });
+
+  it("refuses to import a resource another live object manages, but adopts one whose owner is gone", async () => {
+    const h = new Harness();
+    const vpc = await readyVpc(h);
+    h.kube.apply("VPC", "second", { cidr: "10.0.0.0/16", importID: vpc.id });
+    await h.converge([["VPC", "second"]], 2);
+    expect(h.kube.condition("VPC", "second", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "AlreadyManaged",
+    });
+    expect(h.kube.condition("VPC", "second", "Stalled")?.message).toContain("VPC default/net");
+    expect(h.cloud.get<Vpc>(vpc.id)?.tags[OWNER_TAG]).toBe(h.kube.object("VPC", "net")?.metadata.uid);
+    expect(h.kube.object("VPC", "second")?.metadata.finalizers ?? []).toEqual([]);
+    // The owner goes away keeping the resource: the import may now take it over.
+    h.kube.apply("VPC", "net", { ...vpcSpec, deletionPolicy: "Orphan" });
+    h.kube.delete("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.object("VPC", "net")).toBeUndefined();
+    h.kube.apply("VPC", "second", { cidr: "10.0.0.0/16", importID: vpc.id, tags: { retry: "1" } });
+    await h.converge([["VPC", "second"]], 3);
+    expect(h.kube.condition("VPC", "second", "Ready")?.status).toBe("True");
+    expect(h.cloud.get<Vpc>(vpc.id)?.tags[OWNER_TAG]).toBe(h.kube.object("VPC", "second")?.metadata.uid);
   });
 
   it("the paused annotation stops all cloud calls until removed", async () => {

@@ -8,6 +8,8 @@ import { metaTime } from "../runtime/conditions.ts";
 import {
   cloudName,
   desiredTags,
+  NAME_TAG,
+  OWNER_TAG,
   ownershipTags,
   refKey,
   Resolved,
@@ -273,6 +275,13 @@ export class ManagedReconciler<
           `found cloud ${this.kind} ${cloud.id} created earlier for this object; adopting it`,
         );
       } else if (importID && !recordedId) {
+        const owner = this.liveOwner(object, cloud);
+        if (owner && !observeOnly) {
+          return this.stalled(
+            Reason.AlreadyManaged,
+            `the cloud ${this.kind} ${cloud.id} is already managed by ${this.kind} ${owner}; two objects managing one resource would fight. Observe it with managementPolicy: ObserveOnly, or delete ${owner} with deletionPolicy: Orphan first`,
+          );
+        }
         this.emit(object, "Normal", Reason.Imported, `imported cloud ${this.kind} ${cloud.id}`);
       }
       if (!observeOnly) await this.ensureFinalizer(object, false);
@@ -330,6 +339,16 @@ export class ManagedReconciler<
     if (!observation.ready)
       return this.polling(Reason.Provisioning, `the cloud ${this.kind} is ${observation.state}`);
     return this.done(`cloud ${this.kind} ${cloud.id} is ${observation.state}`, object);
+  }
+
+  /** `<namespace>/<name>` of another live object whose ownership tag the cloud resource carries. */
+  private liveOwner(object: O, cloud: C): string | undefined {
+    const owner = cloud.tags[OWNER_TAG];
+    if (!owner || owner === object.metadata.uid) return undefined;
+    const [namespace = "", name = ""] = (cloud.tags[NAME_TAG] ?? "").split("/");
+    const other = this.opts.cache.get(this.kind, namespace, name);
+    // An owner that no longer exists (deleted with deletionPolicy: Orphan) leaves the resource free.
+    return other?.metadata.uid === owner ? `${namespace}/${name}` : undefined;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -470,9 +489,7 @@ export class ManagedReconciler<
     if (hasFinalizer && !beforeCreate) return;
     const patch = {
       ...(hasFinalizer ? {} : { finalizers: [...finalizers, FINALIZER] }),
-      ...(beforeCreate
-        ? { annotations: { [CREATE_PENDING_ANNOTATION]: metaTime(this.now()) } }
-        : {}),
+      ...(beforeCreate ? { annotations: { [CREATE_PENDING_ANNOTATION]: metaTime(this.now()) } } : {}),
     };
     const updated = await this.opts.writer.patchMetadata(this.kind, object, patch);
     object.metadata = updated.metadata;
