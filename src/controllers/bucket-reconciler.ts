@@ -272,6 +272,15 @@ export class BucketReconciler {
           );
       }
       await this.ensureFinalizer(object, false);
+      if (object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] !== undefined) {
+        // Adopted after a crash mid-create: record the name first, so the mark can go.
+        if (object.status?.id !== name) {
+          const written = await this.opts.writer.writeStatus(object, { ...object.status, id: name });
+          object.metadata = written.metadata;
+          object.status = written.status;
+        }
+        await this.clearCreatePending(object);
+      }
     }
     observed.id = name;
     observed.state = "available";
