@@ -1,0 +1,63 @@
+// The CRDs and the sample manifests, for tests and benchmarks (no vitest imports here).
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse, parseAllDocuments } from "yaml";
+import type { KubeClient } from "../../../src/runtime/kube-client.ts";
+import type { KubeObject, ResourceType } from "../../../src/runtime/resource.ts";
+import { waitUntil } from "../../support/process.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const CRD_RESOURCE: ResourceType = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  plural: "customresourcedefinitions",
+  kind: "CustomResourceDefinition",
+  namespaced: false,
+};
+
+export async function installCrds(client: KubeClient): Promise<void> {
+  const dir = path.join(root, "config/crd");
+  const names: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")) {
+    const crd = parse(readFileSync(path.join(dir, file), "utf8")) as KubeObject;
+    await client.patch(CRD_RESOURCE, undefined, crd.metadata.name ?? "", crd, "apply", {
+      fieldManager: "clouddigit-controller-tests",
+      force: true,
+    });
+    names.push(crd.metadata.name ?? "");
+  }
+  for (const name of names) {
+    await waitUntil(
+      `CRD ${name} Established`,
+      async () => {
+        const crd = await client.get<
+          KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }
+        >(CRD_RESOURCE, undefined, name);
+        return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+}
+
+/** The sample manifests, in file order, with the ProviderConfig pointed at `apiUrl`. */
+export function sampleObjects(apiUrl: string): KubeObject[] {
+  const dir = path.join(root, "config/samples");
+  const kustomization = parse(readFileSync(path.join(dir, "kustomization.yaml"), "utf8")) as {
+    resources: string[];
+  };
+  const out: KubeObject[] = [];
+  for (const file of kustomization.resources) {
+    for (const doc of parseAllDocuments(readFileSync(path.join(dir, file), "utf8"))) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (!obj) continue;
+      if (obj.kind === "ProviderConfig") {
+        (obj.spec as { endpoints: { api: string } }).endpoints.api = apiUrl;
+      }
+      out.push(obj);
+    }
+  }
+  return out;
+}
