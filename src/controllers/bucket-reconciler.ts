@@ -157,6 +157,8 @@ export class BucketReconciler {
         ? await this.finalize(object, observed, signal)
         : await this.sync(object, observed, signal);
     } catch (err) {
+      // A metadata patch lost to a newer version of the object: read it again shortly, quietly.
+      if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
       outcome = err instanceof Stop ? err.outcome : this.classify(err, "reconcile");
     }
     if (outcome.kind === "gone") {
@@ -232,6 +234,8 @@ export class BucketReconciler {
         if (isCloudDigitError(err) && err.terminal) await this.clearCreatePending(object);
         throw new Stop(this.classify(err, "create"));
       }
+      // "exists" right after HEAD said no is most likely our own create retried by the SDK after a
+      // lost answer; the ownership check below still refuses a bucket tagged for someone else.
       if (answer === "created") {
         created = true;
         this.emit(
