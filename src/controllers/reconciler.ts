@@ -89,6 +89,8 @@ interface Observed {
   atProvider?: Record<string, unknown> | null;
   /** The cloud was read successfully in this reconcile. */
   synced: boolean;
+  /** A create succeeded: clear the create-pending mark once status holds the id. */
+  clearCreatePending?: boolean;
   exists?: boolean;
 }
 
@@ -155,6 +157,7 @@ export class ManagedReconciler<
     if (outcome.kind !== "gone") {
       try {
         object.status = await this.publish(object, outcome, observed);
+        if (observed.clearCreatePending) await this.clearCreatePending(object);
       } catch (err) {
         // Our cache lags our own last write: read again shortly rather than report an error.
         if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
@@ -256,15 +259,10 @@ export class ManagedReconciler<
         throw new Stop(this.classify(err, "create"));
       }
       this.emit(object, "Normal", Reason.Created, `created cloud ${this.kind} ${created.id}`);
-      // Record the id at once: if we crash now, the next reconcile finds it by id (or by tag).
-      const written = await this.opts.writer.writeStatus(this.kind, object, {
-        ...object.status,
-        id: created.id,
-        state: created.state,
-      });
-      object.metadata = written.metadata;
-      object.status = written.status;
-      await this.clearCreatePending(object);
+      // The status written at the end of this reconcile records the id; only then is the
+      // create-pending mark cleared. A crash in between leaves the mark and no id: the next
+      // reconcile finds the resource by its ownership tags instead of creating another.
+      observed.clearCreatePending = true;
       cloud = created;
     } else {
       if (adopted) {
