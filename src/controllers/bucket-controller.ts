@@ -13,6 +13,7 @@ import { S3ProviderResolver, type FoundConfig } from "./bucket-provider.ts";
 import {
   BucketReconciler,
   type BucketEventSink,
+  type BucketMetrics,
   type BucketObject,
   type BucketObjectWriter,
 } from "./bucket-reconciler.ts";
@@ -35,6 +36,8 @@ export interface BucketControllerOptions {
   factory?: Pick<ClientFactory, "metrics"> | undefined;
   /** Shared with the other controllers, so repeated events aggregate in one place. */
   events?: EventRecorder | undefined;
+  /** The operator's ResourceMetrics, so Buckets appear in the per-kind resource metrics. */
+  metrics?: BucketMetrics | undefined;
   concurrency?: number | undefined;
   timing?: Partial<ReconcilerTiming> | undefined;
   endpointDomain?: string | undefined;
@@ -77,6 +80,7 @@ export function registerBucketController(opts: BucketControllerOptions): BucketC
     events: new RecorderBucketEvents(events),
     providers,
     outputs: new KubeOutputWriter(manager.client),
+    metrics: opts.metrics,
     timing: opts.timing,
   });
   const controller = manager.addController({

@@ -1,10 +1,12 @@
+import { Registry } from "prom-client";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bucketSpec } from "../crds/bucket.ts";
 import type { ManagedStatus } from "./actuator.ts";
 import { FakeS3 } from "./bucket-fake-s3.ts";
 import type { OutputWrite, OutputWriter } from "./bucket-outputs.ts";
 import type { BucketProviderResolver, S3Resolution } from "./bucket-provider.ts";
-import { BucketReconciler, type BucketObject } from "./bucket-reconciler.ts";
+import { BucketReconciler, type BucketMetrics, type BucketObject } from "./bucket-reconciler.ts";
+import { ResourceMetrics } from "./metrics.ts";
 import type { MetadataPatch } from "./ports.ts";
 import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./reconciler.ts";
 
@@ -20,6 +22,8 @@ class World {
   outputs: { kind: string; name: string; data: Record<string, string> }[] = [];
   workloadKeys = true;
   clock = 1_000_000;
+  registry = new Registry();
+  metrics: BucketMetrics = new ResourceMetrics(this.registry);
   private rv = 1;
 
   put(name: string, spec: Record<string, unknown>, extra: Partial<BucketObject["metadata"]> = {}): void {
@@ -104,6 +108,7 @@ class World {
       events: { record: (_o, type, reason) => this.events.push(`${type} ${reason}`) },
       providers,
       outputs,
+      metrics: this.metrics,
       timing: { resyncMs: 60_000, resyncJitter: 0, pollMs: 1_000, stalledRetryMs: 120_000 },
       now: () => this.clock,
       random: () => 0,
@@ -157,6 +162,14 @@ describe("create", () => {
     expect(requeue).toEqual({ requeueAfterMs: 60_000 });
     expect(w.s3.buckets.get("logs")?.tags).toMatchObject({ team: "a", "clouddigit.ai/owner": UID });
     expect(w.events).toContain("Normal Created");
+    const gauge = await w.registry.getSingleMetric("clouddigit_managed_resources")?.get();
+    const bucketStates = gauge?.values.filter((v) => v.labels.kind === "Bucket");
+    expect(Object.fromEntries(bucketStates?.map((v) => [v.labels.state, v.value]) ?? [])).toEqual({
+      exists: 1,
+      ready: 1,
+      synced: 1,
+      total: 1,
+    });
 
     // Within the resync period nothing reaches S3 and status is not rewritten.
     const calls = w.s3.calls.length;

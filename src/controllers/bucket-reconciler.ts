@@ -80,12 +80,25 @@ export interface BucketCache {
   get(namespace: string, name: string): BucketObject | undefined;
 }
 
+/**
+ * The per-kind resource metrics (ResourceMetrics in metrics.ts satisfies it), so Buckets count in
+ * clouddigit_managed_resources and the drift/recreate/outcome counters like every other kind.
+ */
+export interface BucketMetrics {
+  observe(kind: string, key: string, flags: { exists: boolean; ready: boolean; synced: boolean }): void;
+  forget(kind: string, key: string): void;
+  drift(kind: string): void;
+  recreated(kind: string): void;
+  outcome(kind: string, outcome: string): void;
+}
+
 export interface BucketReconcilerOptions {
   cache: BucketCache;
   writer: BucketObjectWriter;
   events: BucketEventSink;
   providers: BucketProviderResolver;
   outputs: OutputWriter;
+  metrics?: BucketMetrics | undefined;
   timing?: Partial<ReconcilerTiming> | undefined;
   /** Pages of 1000 objects deleted per reconcile when emptying a bucket (default 10). */
   maxEmptyBatches?: number;
@@ -141,6 +154,7 @@ export class BucketReconciler {
     if (!cached) {
       this.memo.delete(key);
       this.writes.delete(key);
+      this.opts.metrics?.forget("Bucket", key);
       return undefined;
     }
     const object = structuredClone(cached);
@@ -161,8 +175,10 @@ export class BucketReconciler {
       if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
       outcome = err instanceof Stop ? err.outcome : this.classify(err, "reconcile");
     }
+    this.opts.metrics?.outcome("Bucket", outcome.kind);
     if (outcome.kind === "gone") {
       this.writes.delete(key);
+      this.opts.metrics?.forget("Bucket", key);
       return undefined;
     }
     try {
@@ -225,6 +241,7 @@ export class BucketReconciler {
           Reason.RecreatingDeletedResource,
           `bucket ${recordedId} was deleted outside Kubernetes; creating it again`,
         );
+        this.opts.metrics?.recreated("Bucket");
       }
       await this.ensureFinalizer(object, true);
       let answer: "created" | "exists";
@@ -320,6 +337,7 @@ export class BucketReconciler {
     if (updated.length > 0 && !created) {
       const specUnchanged = object.status?.observedGeneration === object.metadata.generation;
       if (specUnchanged && isReady(object)) {
+        this.opts.metrics?.drift("Bucket");
         this.emit(
           object,
           "Normal",
@@ -696,6 +714,11 @@ export class BucketReconciler {
     if (observed.synced && (changed || heartbeatDue)) status.lastSyncTime = nowIso;
     else if (previous.lastSyncTime) status.lastSyncTime = previous.lastSyncTime;
 
+    this.opts.metrics?.observe("Bucket", objectKey(object), {
+      exists: !!status.id,
+      ready: outcome.kind === "done",
+      synced: status.conditions.find((c) => c.type === ConditionType.Synced)?.status === "True",
+    });
     this.emitForTransition(object, outcome, previous);
     if (!changed && !heartbeatDue) return;
     const written = await this.opts.writer.writeStatus(object, status);
