@@ -8,6 +8,7 @@ export {
   isConflict,
   isGone,
   isNotFound,
+  type KubeClientOptions,
   type KubeList,
   type ListOptions,
   type PatchOptions,
@@ -29,7 +30,7 @@ export {
 } from "./resource.ts";
 export { ObjectStore, NAMESPACE_INDEX, type IndexFunc } from "./store.ts";
 export { Reflector, type ReflectorOptions, type ReflectorStats } from "./reflector.ts";
-export { Informer, type EventHandler, type InformerOptions } from "./informer.ts";
+export { Informer, stripManagedFields, type EventHandler, type InformerOptions } from "./informer.ts";
 export {
   BucketRateLimiter,
   ExponentialFailureRateLimiter,

@@ -22,6 +22,11 @@ export interface InformerOptions<T extends KubeObject = KubeObject> extends Omit
   /** Watch only these namespaces (one list+watch each); undefined = all namespaces. */
   namespaces?: string[];
   indexers?: Record<string, IndexFunc<T>>;
+  /**
+   * Applied to each object before it is cached and handed to handlers (client-go's SetTransform),
+   * e.g. stripManagedFields to save memory.
+   */
+  transform?: (obj: T) => T;
   /** Re-deliver every cached object as an update this often (0/undefined = never). */
   resyncPeriodMs?: number;
   logger?: Logger;
@@ -100,6 +105,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.hasSynced()) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(new Error("stopped before the cache synced"));
     return new Promise((resolve, reject) => {
       const onAbort = (): void => reject(new Error("stopped before the cache synced"));
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -147,11 +153,12 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private sinkFor(index: number, namespace: string | undefined) {
     const inScope = (obj: T): boolean => namespace === undefined || obj.metadata.namespace === namespace;
+    const transform = this.opts.transform ?? ((o: T) => o);
     return {
-      replace: (items: T[]) => {
+      replace: (raw: T[]) => {
         const initial = !this.synced.has(index);
         const seen = new Set<string>();
-        for (const obj of items) {
+        for (const obj of raw.map(transform)) {
           seen.add(objectKey(obj));
           this.applyUpsert(obj, initial);
         }
@@ -166,8 +173,8 @@ export class Informer<T extends KubeObject = KubeObject> {
           }
         }
       },
-      upsert: (obj: T) => this.applyUpsert(obj, false),
-      remove: (obj: T) => this.applyRemove(obj),
+      upsert: (obj: T) => this.applyUpsert(transform(obj), false),
+      remove: (obj: T) => this.applyRemove(transform(obj)),
     };
   }
 
@@ -198,4 +205,11 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.logger.error({ err, handler: what }, "event handler threw; ignored");
     }
   }
+}
+
+/** A transform dropping metadata.managedFields, which controllers rarely read and which can be half an object's size. */
+export function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata.managedFields === undefined) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }

@@ -94,14 +94,22 @@ interface RequestOptions {
  * Plain-JSON access to any resource type over the kubeconfig's connection (client-node supplies
  * TLS material and credentials; undici does the HTTP). One keep-alive connection pool per client.
  */
+export interface KubeClientOptions {
+  userAgent?: string;
+  /** Observes every request before it is sent (metrics, tests counting writes). */
+  onRequest?: (method: HttpMethod, path: string) => void;
+}
+
 export class KubeClient {
   private dispatcher: Dispatcher | undefined;
   private readonly server: string;
+  private readonly userAgent: string;
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly userAgent = "clouddigit-runtime",
+    private readonly opts: KubeClientOptions = {},
   ) {
+    this.userAgent = opts.userAgent ?? "clouddigit-runtime";
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error("kubeconfig has no current cluster");
     this.server = cluster.server.replace(/\/+$/, "");
@@ -236,6 +244,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     }
+    this.opts.onRequest?.(method, path);
     const ctx = new RequestContext(url.toString(), method);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     // client-node builds a new undici Agent per call; keep the first one so connections are reused.

@@ -61,7 +61,7 @@ export class Manager {
   private readonly finished: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
   constructor(private readonly opts: ManagerOptions) {
-    this.client = new KubeClient(opts.kubeConfig, opts.userAgent);
+    this.client = new KubeClient(opts.kubeConfig, { userAgent: opts.userAgent });
     this.registry = opts.registry ?? new Registry();
     this.logger = opts.logger ?? silentLogger();
     this.clock = opts.clock ?? realClock;

@@ -159,6 +159,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
     const inactivityMs = this.opts.inactivityTimeoutMs ?? 180_000;
     const watchAbort = new AbortController();
     const onOuterAbort = (): void => watchAbort.abort(signal.reason);
+    // The stop may have come while we were listing: a listener added now would never fire.
+    if (signal.aborted) return 0;
     signal.addEventListener("abort", onOuterAbort, { once: true });
     let tripped = false;
     let watchdog: TimerHandle | undefined;
