@@ -52,11 +52,6 @@ export type OutputWrite = "created" | "updated" | "unchanged" | { conflict: stri
 export interface OutputWriter {
   ensureConfigMap(owner: OwnerRef, name: string, data: Record<string, string>): Promise<OutputWrite>;
   ensureSecret(owner: OwnerRef, name: string, data: Record<string, string>): Promise<OutputWrite>;
-  /** Deletes outputs this Bucket wrote earlier under other names (renamed or removed); returns them. */
-  removeStale(
-    owner: OwnerRef,
-    keep: { configMap?: string | undefined; secret?: string | undefined },
-  ): Promise<string[]>;
 }
 
 /** Reads before writing: an output that already holds the wanted data costs one GET. */
@@ -72,34 +67,6 @@ export class KubeOutputWriter implements OutputWriter {
       Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
     );
     return this.ensure(SECRET_RESOURCE, owner, name, encoded);
-  }
-
-  async removeStale(
-    owner: OwnerRef,
-    keep: { configMap?: string | undefined; secret?: string | undefined },
-  ): Promise<string[]> {
-    const removed: string[] = [];
-    for (const [rt, kept] of [
-      [CONFIG_MAP_RESOURCE, keep.configMap],
-      [SECRET_RESOURCE, keep.secret],
-    ] as const) {
-      const list = await this.client.list(rt, {
-        namespace: owner.namespace,
-        labelSelector: `${OUTPUT_BUCKET_LABEL}=${owner.name}`,
-      });
-      for (const item of list.items) {
-        const name = item.metadata.name ?? "";
-        const owned = (item.metadata.ownerReferences ?? []).some((r) => r.uid === owner.uid);
-        if (!owned || name === kept) continue;
-        try {
-          await this.client.delete(rt, owner.namespace, name);
-          removed.push(`${rt.kind} ${name}`);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-    }
-    return removed;
   }
 
   private async ensure(

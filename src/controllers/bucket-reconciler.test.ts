@@ -70,13 +70,6 @@ class World {
     const outputs: OutputWriter = {
       ensureConfigMap: (_owner, name, data) => this.output("ConfigMap", name, data),
       ensureSecret: (_owner, name, data) => this.output("Secret", name, data),
-      removeStale: (_owner, keep) => {
-        const stale = this.outputs.filter(
-          (o) => o.name !== (o.kind === "ConfigMap" ? keep.configMap : keep.secret),
-        );
-        this.outputs = this.outputs.filter((o) => !stale.includes(o));
-        return Promise.resolve(stale.map((o) => `${o.kind} ${o.name}`));
-      },
     };
     return new BucketReconciler({
       cache: { get: (_ns, name) => this.objects.get(name) },
@@ -287,13 +280,6 @@ describe("outputs", () => {
       { kind: "Secret", name: "logs-keys", data: { AWS_ACCESS_KEY_ID: "AK", AWS_SECRET_ACCESS_KEY: "SK" } },
     ]);
     expect(w.condition("logs", "OutputsSynced")?.status).toBe("True");
-
-    // Renaming the ConfigMap and dropping the Secret removes what is no longer asked for.
-    const o = w.get("logs");
-    o.spec = bucketSpec.parse({ outputs: { configMapName: "logs-s3-v2" } });
-    o.metadata.generation = 2;
-    await settle(w.reconciler(), "logs");
-    expect(w.outputs.map((x) => `${x.kind} ${x.name}`)).toEqual(["ConfigMap logs-s3-v2"]);
 
     const w2 = new World();
     w2.workloadKeys = false;

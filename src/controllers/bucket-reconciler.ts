@@ -387,11 +387,15 @@ export class BucketReconciler {
     target: S3Target,
   ): Promise<{ condition: WantedCondition; problem?: { reason: Reason; message: string } } | undefined> {
     const outputs = object.spec.outputs;
+    if (!outputs?.configMapName && !outputs?.secretName) return undefined;
+    const type = fieldConditionType("outputs");
     const owner = {
       namespace: object.metadata.namespace ?? "",
       name: object.metadata.name ?? "",
       uid: object.metadata.uid ?? "",
     };
+    const problems: string[] = [];
+    let problemReason: string = BucketReason.OutputConflict;
     const kube = async <T>(fn: () => Promise<T>): Promise<T> => {
       try {
         return await fn();
@@ -403,22 +407,6 @@ export class BucketReconciler {
         });
       }
     };
-    // Outputs are only renamed or dropped by a spec change, so only then look for stale ones.
-    if (object.status?.observedGeneration !== object.metadata.generation) {
-      const keep = { configMap: outputs?.configMapName, secret: outputs?.secretName };
-      const removed = await kube(() => this.opts.outputs.removeStale(owner, keep));
-      if (removed.length > 0)
-        this.emit(
-          object,
-          "Normal",
-          Reason.Updated,
-          `deleted outputs no longer in the spec: ${removed.join(", ")}`,
-        );
-    }
-    if (!outputs?.configMapName && !outputs?.secretName) return undefined;
-    const type = fieldConditionType("outputs");
-    const problems: string[] = [];
-    let problemReason: string = BucketReason.OutputConflict;
     if (outputs.configMapName) {
       const cmName = outputs.configMapName;
       const data = configMapData({ endpoint: target.endpoint, region: target.region, bucketName: name });
