@@ -110,7 +110,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ");
+    const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const problems = parsed.error.issues.map((i) => `--${flag(i.path.join("."))}: ${i.message}`).join("; ");
     throw new Error(`invalid configuration: ${problems}`);
   }
   return parsed.data;
