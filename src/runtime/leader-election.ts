@@ -34,7 +34,10 @@ export interface LeaderElectionConfig {
   leaseDurationMs?: number;
   /** The leader gives up if it could not renew for this long (default 10 s). */
   renewDeadlineMs?: number;
-  /** Interval between attempts to acquire or renew (default 2 s; acquisition adds up to 20% jitter). */
+  /**
+   * Interval between attempts to acquire or renew (default 2 s). Acquisition attempts get up to
+   * 20% jitter (client-go uses 120%) and one extra attempt exactly when the holder's lease expires.
+   */
   retryPeriodMs?: number;
   /** Clear holderIdentity when stopped while leading, so a standby takes over at once (default true). */
   releaseOnCancel?: boolean;
@@ -63,6 +66,8 @@ export class LeaderElector {
   private observedSpec: LeaseSpec | undefined;
   private observedAt = 0;
   private leading = false;
+  /** When the other holder's lease runs out by our observation (undefined: free or ours). */
+  private observedExpiry: number | undefined;
   private reportedLeader: string | undefined;
 
   constructor(
@@ -111,7 +116,13 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       if (await this.tryAcquireOrRenew(signal)) return true;
-      await sleep(this.clock, jitter(this.retryPeriodMs, 1.2), signal).catch(() => undefined);
+      // Retry every period (20% jitter spreads replicas), but also right when the holder's lease
+      // expires by our observation, so a takeover after a crash costs the lease duration plus at
+      // most one retry period (the delay in seeing its last renewal), not two.
+      let wait = jitter(this.retryPeriodMs, 0.2);
+      if (this.observedExpiry !== undefined)
+        wait = Math.min(wait, Math.max(0, this.observedExpiry - this.clock.now()) + 5);
+      await sleep(this.clock, wait, signal).catch(() => undefined);
     }
     return false;
   }
@@ -176,7 +187,11 @@ export class LeaderElector {
     if (!isDeepStrictEqual(spec, this.observedSpec)) this.observe(spec, now);
     const holder = spec.holderIdentity ?? "";
     const expiresAt = this.observedAt + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
-    if (holder !== "" && holder !== identity && expiresAt > now) return false;
+    if (holder !== "" && holder !== identity && expiresAt > now) {
+      this.observedExpiry = expiresAt;
+      return false;
+    }
+    this.observedExpiry = undefined;
 
     const next: LeaseSpec = {
       ...spec,

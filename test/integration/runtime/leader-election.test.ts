@@ -132,8 +132,8 @@ describe("leader election on a Lease", () => {
       `[runtime] lease ${LEASE_MS}/${RENEW_MS}/${RETRY_MS} ms: handover after graceful stop (lease released) ${gracefulHandover} ms; ` +
         `after stop without release (lease must expire) ${expiryHandover} ms`,
     );
-    // The acceptance bound: lease duration plus one retry period (with client-go's 20% jitter) and
-    // the API round trips of the takeover itself.
+    // The acceptance bound: lease duration plus one retry period (with its 20% jitter), plus an
+    // allowance for the API round trips of the stop and the takeover on a loaded 2-core machine.
     const bound = LEASE_MS + RETRY_MS * 1.2 + 1000;
     expect(gracefulHandover).toBeLessThan(bound);
     expect(expiryHandover).toBeLessThan(bound);
