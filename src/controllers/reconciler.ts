@@ -228,6 +228,10 @@ export class ManagedReconciler<
         recreating = knownId;
       }
     } else if (!observeOnly) {
+      // Nothing recorded and a dependency missing: there is nothing to create yet, so no need to
+      // look for an earlier create either (one list call saved per dependency event).
+      const early = this.resolveDependencies(object, "create");
+      if (early.missing) return this.waitingOn(early.missing);
       const found = await this.call("read", () =>
         actuator.findByTags(api, ownershipTags(object, this.kind), signal),
       );
@@ -320,7 +324,6 @@ export class ManagedReconciler<
         );
       }
       const op = this.operation(object, api, deps.resolved, signal);
-      op.idempotencyKey = `${object.metadata.uid ?? ""}/${object.metadata.generation ?? 0}/${fields(changes)}`;
       const result = await this.call("update", () => actuator.update(op, cloud, changes));
       this.emit(
         object,
