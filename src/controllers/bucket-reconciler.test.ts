@@ -260,6 +260,20 @@ describe("fields the server cannot apply", () => {
       reason: "NotConverging",
     });
   });
+
+  it("drift of the same field is repaired every time, however often it recurs", async () => {
+    w.put("logs", { versioning: "Enabled" });
+    const r = w.reconciler();
+    await settle(r, "logs");
+    for (let i = 0; i < 5; i++) {
+      w.s3.buckets.get("logs")!.versioning = "Suspended";
+      w.clock += 61_000; // past the resync
+      await settle(r, "logs");
+      expect(w.s3.buckets.get("logs")?.versioning).toBe("Enabled");
+    }
+    expect(w.condition("logs", "VersioningSynced")?.status).toBe("True");
+    expect(w.events.filter((e) => e === "Normal DriftDetected")).toHaveLength(5);
+  });
 });
 
 describe("outputs", () => {

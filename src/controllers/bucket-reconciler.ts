@@ -330,7 +330,8 @@ export class BucketReconciler {
     const results: FieldResult[] = [...applied, ...plans.filter((p) => p.state === "NotConverging")];
     for (const r of results) {
       if (r.state === "Updated") this.countWrite(key, r.field, generation);
-      else if (r.state === "InSync") this.writes.get(key)?.delete(r.field);
+      // Once it sticks, the count starts over: later drift repairs are not "not converging".
+      else if (r.state === "InSync") this.writes.get(key)?.delete(`${generation}/${r.field}`);
     }
 
     const updated = results.filter((r) => r.state === "Updated").map((r) => r.field);
