@@ -368,6 +368,14 @@ describe("deletion", () => {
     expect(w.s3.bypassRequests).toBe(0);
   });
 
+  it("a bucket S3 calls non-empty but that lists nothing waits on the slow timer, not a fast loop", async () => {
+    const r = await created({ emptyBeforeDelete: true });
+    w.s3.failNext("DeleteBucket", "conflict", "BucketNotEmpty");
+    const requeue = await r.reconcile(NS, "logs");
+    expect(w.condition("logs", "Ready")).toMatchObject({ status: "False", reason: "BucketNotEmpty" });
+    expect(requeue).toEqual({ requeueAfterMs: 120_000 });
+  });
+
   it("never deletes a bucket that now belongs to someone else", async () => {
     const r = await created({});
     w.s3.buckets.get("logs")!.tags = { "clouddigit.ai/owner": "other-uid" };

@@ -542,6 +542,16 @@ export class BucketReconciler {
         recheckAfterMs: this.timing.stalledRetryMs,
       };
     }
+    if (result.deleted === 0 && result.retained.length === 0) {
+      // S3 says "not empty" but lists nothing to delete (e.g. unfinished multipart uploads):
+      // no point in a fast loop; say so and look again on the slow timer.
+      return {
+        kind: "waiting",
+        reason: reason(BucketReason.NotEmpty),
+        message: `S3 refuses to delete bucket ${name} as not empty, but lists no objects or versions to delete; check it for unfinished multipart uploads`,
+        recheckAfterMs: this.timing.stalledRetryMs,
+      };
+    }
     return this.polling(
       Reason.Deleting,
       `emptying bucket ${name} (${result.deleted} objects deleted so far in this pass)`,
