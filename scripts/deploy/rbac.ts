@@ -2,6 +2,8 @@
 // (config/rbac/) and into the Helm chart's rule templates, and a unit test fails when either copy
 // differs from what this file produces. Every rule names the code that needs it: a rule without
 // such a caller does not belong here.
+import { BUCKET_RESOURCE } from "../../src/controllers/bucket-controller.ts";
+import { CONFIG_MAP_RESOURCE } from "../../src/controllers/bucket-outputs.ts";
 import { resourceType } from "../../src/controllers/kube-adapters.ts";
 import { MANAGED_KINDS } from "../../src/controllers/kinds.ts";
 import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../src/crds/provider-config.ts";
@@ -20,10 +22,12 @@ export interface PolicyRule {
  *   cluster; a Role in each watched namespace in namespace-scoped mode);
  * - `credentials`: where ProviderConfigs keep their Secrets and tenant ServiceAccounts (same as
  *   `watched` unless the installer lists the namespaces explicitly);
+ * - `outputSecrets`: where Buckets write a workload Secret (`spec.outputs.secretName`): the watched
+ *   namespaces, unless the installer turns Secret outputs off;
  * - `cluster`: cluster-scoped kinds, which only a ClusterRole can grant;
  * - `leaderElection`: the namespace of the leader-election Lease.
  */
-export type Scope = "watched" | "credentials" | "cluster" | "leaderElection";
+export type Scope = "watched" | "credentials" | "outputSecrets" | "cluster" | "leaderElection";
 
 export interface Grant {
   scope: Scope;
@@ -32,7 +36,11 @@ export interface Grant {
   why: string;
 }
 
-const managedPlurals = MANAGED_KINDS.map((kind) => resourceType(kind).plural).sort();
+// The generic reconciler's kinds plus Bucket, which has its own S3 reconciler.
+const managedPlurals = [
+  ...MANAGED_KINDS.map((kind) => resourceType(kind).plural),
+  BUCKET_RESOURCE.plural,
+].sort();
 const providerConfig = resourceType("ProviderConfig");
 const clusterProviderConfig = resourceType("ClusterProviderConfig");
 
@@ -49,12 +57,30 @@ export const GRANTS: readonly Grant[] = [
       resources: managedPlurals.map((p) => `${p}/status`),
       verbs: ["patch"],
     },
-    why: "status is a JSON merge patch on /status (src/runtime/status.ts writeStatus)",
+    why: "status is a JSON merge patch on /status (src/runtime/status.ts writeStatus; src/controllers/bucket-controller.ts)",
   },
   {
     scope: "watched",
     rule: { apiGroups: [providerConfig.group], resources: [providerConfig.plural], verbs: ["list", "watch"] },
-    why: "ProviderConfig informer (src/controllers/operator.ts); the operator never writes them",
+    why: "ProviderConfig informer (src/controllers/operator.ts); the spec is never written",
+  },
+  {
+    scope: "watched",
+    rule: {
+      apiGroups: [providerConfig.group],
+      resources: [`${providerConfig.plural}/status`],
+      verbs: ["patch"],
+    },
+    why: "ProviderConfig status (credentials resolvable or not) via writeStatus (src/controllers/provider-config-status.ts, src/controllers/operator.ts)",
+  },
+  {
+    scope: "watched",
+    rule: {
+      apiGroups: [CONFIG_MAP_RESOURCE.group],
+      resources: [CONFIG_MAP_RESOURCE.plural],
+      verbs: ["create", "get", "patch"],
+    },
+    why: "Bucket connection-details ConfigMap (spec.outputs): read by name, created, patched when stale (src/controllers/bucket-outputs.ts)",
   },
   {
     scope: "watched",
@@ -76,6 +102,11 @@ export const GRANTS: readonly Grant[] = [
     why: "per-tenant OIDC: TokenRequest for the ServiceAccount a ProviderConfig names (src/client/credentials/subject-token.ts TokenRequestSource)",
   },
   {
+    scope: "outputSecrets",
+    rule: { apiGroups: [""], resources: ["secrets"], verbs: ["create", "get", "patch"] },
+    why: "Bucket workload-keys Secret (spec.outputs.secretName): read by name, created, patched when stale; never listed (src/controllers/bucket-outputs.ts)",
+  },
+  {
     scope: "cluster",
     rule: {
       apiGroups: [clusterProviderConfig.group],
@@ -83,6 +114,15 @@ export const GRANTS: readonly Grant[] = [
       verbs: ["list", "watch"],
     },
     why: "ClusterProviderConfig informer (src/controllers/operator.ts); cluster-scoped, so a ClusterRole even in namespace-scoped mode",
+  },
+  {
+    scope: "cluster",
+    rule: {
+      apiGroups: [clusterProviderConfig.group],
+      resources: [`${clusterProviderConfig.plural}/status`],
+      verbs: ["patch"],
+    },
+    why: "ClusterProviderConfig status via writeStatus (src/controllers/provider-config-status.ts, src/controllers/operator.ts)",
   },
   {
     scope: "leaderElection",

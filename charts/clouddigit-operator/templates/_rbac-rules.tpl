@@ -3,6 +3,7 @@
 - apiGroups:
     - clouddigit.ai
   resources:
+    - buckets
     - sshkeys
     - subnets
     - vms
@@ -15,6 +16,7 @@
 - apiGroups:
     - clouddigit.ai
   resources:
+    - buckets/status
     - sshkeys/status
     - subnets/status
     - vms/status
@@ -29,6 +31,20 @@
   verbs:
     - list
     - watch
+- apiGroups:
+    - clouddigit.ai
+  resources:
+    - providerconfigs/status
+  verbs:
+    - patch
+- apiGroups:
+    - ""
+  resources:
+    - configmaps
+  verbs:
+    - create
+    - get
+    - patch
 - apiGroups:
     - events.k8s.io
   resources:
@@ -51,6 +67,16 @@
   verbs:
     - create
 {{- end }}
+{{- define "clouddigit-operator.rules.outputSecrets" -}}
+- apiGroups:
+    - ""
+  resources:
+    - secrets
+  verbs:
+    - create
+    - get
+    - patch
+{{- end }}
 {{- define "clouddigit-operator.rules.cluster" -}}
 - apiGroups:
     - clouddigit.ai
@@ -59,6 +85,12 @@
   verbs:
     - list
     - watch
+- apiGroups:
+    - clouddigit.ai
+  resources:
+    - clusterproviderconfigs/status
+  verbs:
+    - patch
 {{- end }}
 {{- define "clouddigit-operator.rules.leaderElection" -}}
 - apiGroups:

@@ -27,7 +27,12 @@ describe("generated deployment files", () => {
       if (!m) throw new Error(`no rules template ${name}`);
       return parse(m[1] ?? "") as PolicyRule[];
     };
-    expect([...defined("watched"), ...defined("credentials"), ...defined("cluster")]).toEqual(role.rules);
+    expect([
+      ...defined("watched"),
+      ...defined("credentials"),
+      ...defined("outputSecrets"),
+      ...defined("cluster"),
+    ]).toEqual(role.rules);
     const leader = parse(readFileSync(path.join(ROOT, "config/rbac/leader_election_role.yaml"), "utf8")) as {
       rules: PolicyRule[];
     };
@@ -66,9 +71,19 @@ describe("RBAC source (scripts/deploy/rbac.ts)", () => {
       expect(rule.resources).not.toContain("*");
       expect(rule.apiGroups).not.toContain("*");
     }
-    const secretRules = all.filter((r) => r.resources.includes("secrets"));
-    expect(secretRules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]);
+    // Secrets: read by name for credentials; get/create/patch only for Bucket outputs, which the
+    // chart can turn off; never list, watch or delete.
+    expect(rulesFor("credentials").filter((r) => r.resources.includes("secrets"))).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+    ]);
+    expect(rulesFor("outputSecrets")).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "get", "patch"] },
+    ]);
+    expect(rulesFor("watched", "cluster", "leaderElection").flatMap((r) => r.resources)).not.toContain(
+      "secrets",
+    );
     const custom = all.filter((r) => r.apiGroups.includes("clouddigit.ai"));
+    expect(custom.length).toBeGreaterThan(3);
     for (const rule of custom) {
       expect(
         rule.verbs.filter((v) => ["create", "delete", "update", "deletecollection"].includes(v)),
