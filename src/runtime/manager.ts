@@ -58,6 +58,7 @@ export class Manager {
   private started = false;
   private stopping: Promise<void> | undefined;
   private controllersStarted = false;
+  private leadershipLost = false;
   private readonly finished: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
   constructor(private readonly opts: ManagerOptions) {
@@ -176,7 +177,9 @@ export class Manager {
     void this.electionDone.then((end) => {
       if (end === "lost") {
         this.logger.error("leadership lost; stopping");
-        void this.stop().finally(() => this.finished.reject(new LeadershipLostError()));
+        // stop() settles `finished`; it must reject (not resolve) so run() reports the loss.
+        this.leadershipLost = true;
+        void this.stop();
       }
     });
   }
@@ -225,7 +228,8 @@ export class Manager {
       await Promise.all([...this.informers.values()].map((i) => i.stop()));
       await this.health?.stop();
       this.logger.info("manager stopped");
-      this.finished.resolve();
+      if (this.leadershipLost) this.finished.reject(new LeadershipLostError());
+      else this.finished.resolve();
     })();
     return this.stopping;
   }

@@ -159,3 +159,27 @@ describe("Reflector", () => {
     await informer.stop();
   });
 });
+
+describe("Informer resync", () => {
+  it("re-delivers every cached object as update(o, o) each period", async () => {
+    const clock = new FakeClock();
+    const api = new ScriptedApi();
+    api.lists.push({ metadata: { resourceVersion: "1" }, items: [thing("a", "1"), thing("b", "1")] });
+    const informer = informerOn(api, clock, { resyncPeriodMs: 60_000 });
+    const resynced: string[] = [];
+    informer.addEventHandler({
+      onUpdate: (o, n) => {
+        if (o === n) resynced.push(n.metadata.name ?? "");
+      },
+    });
+    informer.start();
+    await informer.waitForSync();
+    await settle(clock, 59_999);
+    expect(resynced).toEqual([]);
+    await settle(clock, 1);
+    expect(resynced).toEqual(["a", "b"]);
+    await settle(clock, 60_000);
+    expect(resynced).toEqual(["a", "b", "a", "b"]);
+    await informer.stop();
+  });
+});

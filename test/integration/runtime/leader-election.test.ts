@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
 import { KubeClient } from "../../../src/runtime/kube-client.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
 import { Manager } from "../../../src/runtime/manager.ts";
 import { installWidgetCrd, WIDGET, widget, type Widget } from "./support.ts";
 
@@ -140,5 +140,37 @@ describe("leader election on a Lease", () => {
     const lease = await client.get<Lease>(LEASE_RESOURCE, ns, "widget-controller");
     expect(lease.spec?.holderIdentity).toBe("c");
     expect(lease.spec?.leaseTransitions).toBe(2);
+  });
+});
+
+describe("lost leadership", () => {
+  it("stops the controllers and rejects run() when another holder takes the Lease", async () => {
+    const ns = await createNamespace(client.kubeConfig, "rt-lost");
+    const log: Reconcile[] = [];
+    const mgr = startManager(ns, "victim", log);
+    const running = mgr.run({ handleSignals: false });
+    await waitUntil("victim leads", async () => mgr.isLeader(), { timeoutMs: 20_000 });
+    // An intruder overwrites the Lease (as after a network partition where the victim could not renew).
+    const lease = await client.get<Lease>(LEASE_RESOURCE, ns, "widget-controller");
+    await client.replace<Lease>(LEASE_RESOURCE, {
+      ...lease,
+      spec: {
+        ...lease.spec,
+        holderIdentity: "intruder",
+        leaseDurationSeconds: 60,
+        renewTime: microTime(Date.now()),
+      },
+    });
+    await expect(running).rejects.toThrow("leader election lost");
+    expect(mgr.isLeader()).toBe(false);
+    // Its controllers no longer reconcile.
+    const before = log.length;
+    await client.create(WIDGET, widget(ns, "after-loss"));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(log.length).toBe(before);
+    // It did not release a lease it no longer holds.
+    expect((await client.get<Lease>(LEASE_RESOURCE, ns, "widget-controller")).spec?.holderIdentity).toBe(
+      "intruder",
+    );
   });
 });
