@@ -317,4 +317,13 @@ describe("errors", () => {
     // One refused create, then one accepted after the slow retry: no storm.
     expect(env.sandbox.calls({ method: "POST", template: "/v1/network/vpcs" }).length).toBeLessThanOrEqual(3);
   });
+  it("a budget hard-stop stalls creates (clear message), leaves converged objects Ready, and recovers once lifted", async () => {
+    env.sandbox.setBudgetExceeded(true, SAMPLE_PROJECT);
+    await env.apply(obj("VPC", "over-budget", { cidr: "10.8.0.0/16" }));
+    await env.waitCondition("VPC", "over-budget", "Stalled", "True", "QuotaExceeded");
+    expect((await env.condition("VPC", "over-budget", "Stalled"))?.message).toMatch(/budget/i);
+    expect((await env.condition("VPC", "drift", "Ready"))?.status).toBe("True");
+    env.sandbox.setBudgetExceeded(false, SAMPLE_PROJECT);
+    await readyId("VPC", "over-budget");
+  });
 });
