@@ -47,6 +47,8 @@ export interface ReconcilerTiming {
   pollMs: number;
   /** Safety re-check while waiting on something that is also watched. */
   waitRecheckMs: number;
+  /** Re-check of a broken ProviderConfig: its Secrets and ServiceAccounts are not watched. */
+  providerRecheckMs: number;
   /** Slow retry of a stalled object whose inputs did not change. */
   stalledRetryMs: number;
   /** Fallback when a throttled answer carries no Retry-After. */
@@ -62,6 +64,7 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   resyncJitter: 0.1,
   pollMs: 5_000,
   waitRecheckMs: 5 * 60_000,
+  providerRecheckMs: 30_000,
   stalledRetryMs: 15 * 60_000,
   throttledFallbackMs: 5_000,
   lastSyncHeartbeatMs: 60 * 60_000,
@@ -188,7 +191,7 @@ export class ManagedReconciler<
         kind: "waiting",
         reason: Reason.ProviderConfigNotReady,
         message: provider.message,
-        recheckAfterMs: this.timing.waitRecheckMs,
+        recheckAfterMs: this.timing.providerRecheckMs,
       };
     }
     const api = provider.api;
@@ -401,7 +404,7 @@ export class ManagedReconciler<
         kind: "waiting",
         reason: Reason.ProviderConfigNotReady,
         message: `cannot delete the cloud ${this.kind}${id ? ` ${id}` : ""}: ${provider.message}; fix the ProviderConfig, or set deletionPolicy: Orphan to keep the cloud resource`,
-        recheckAfterMs: this.timing.waitRecheckMs,
+        recheckAfterMs: this.timing.providerRecheckMs,
       };
     }
     const api = provider.api;
