@@ -345,6 +345,12 @@ describe("deletion", () => {
     expect(ready).toMatchObject({ status: "False", reason: "BucketNotEmpty" });
     expect(ready?.message).toContain("1 objects");
     expect(w.s3.calls).not.toContain("DeleteObjects");
+    // While the user does nothing, it looks again less and less often (2 s, 4 s, ... up to 5 min).
+    const rechecks = [];
+    for (let i = 0; i < 10; i++) rechecks.push((await r.reconcile(NS, "logs"))?.requeueAfterMs);
+    expect(rechecks).toEqual([
+      4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000, 300_000,
+    ]);
     w.s3.buckets.get("logs")!.objects = [];
     await r.reconcile(NS, "logs");
     expect(w.s3.buckets.has("logs")).toBe(false);

@@ -141,6 +141,8 @@ export class BucketReconciler {
   private readonly memo = new Map<string, Memo>();
   /** Writes per object key, field and generation that the server has not (yet) reflected. */
   private readonly writes = new Map<string, Map<string, number>>();
+  /** Consecutive "bucket not empty" answers per object key, to back off while waiting on the user. */
+  private readonly notEmptyWaits = new Map<string, number>();
 
   constructor(private readonly opts: BucketReconcilerOptions) {
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
@@ -154,6 +156,7 @@ export class BucketReconciler {
     if (!cached) {
       this.memo.delete(key);
       this.writes.delete(key);
+      this.notEmptyWaits.delete(key);
       this.opts.metrics?.forget("Bucket", key);
       return undefined;
     }
@@ -178,6 +181,7 @@ export class BucketReconciler {
     this.opts.metrics?.outcome("Bucket", outcome.kind);
     if (outcome.kind === "gone") {
       this.writes.delete(key);
+      this.notEmptyWaits.delete(key);
       this.opts.metrics?.forget("Bucket", key);
       return undefined;
     }
@@ -506,11 +510,15 @@ export class BucketReconciler {
     const versioned = isVersioned(observation);
     if (!object.spec.emptyBeforeDelete) {
       const count = await this.call("read", () => countObjects(s3, name, versioned));
+      // Soon at first (the user may be emptying it now), then less often, up to the wait re-check.
+      const key = objectKey(object);
+      const waits = this.notEmptyWaits.get(key) ?? 0;
+      this.notEmptyWaits.set(key, waits + 1);
       return {
         kind: "waiting",
         reason: reason(BucketReason.NotEmpty),
         message: `bucket ${name} is not empty (${count}); delete its objects, or set spec.emptyBeforeDelete: true to let the operator empty it (it never bypasses Object Lock retention)`,
-        recheckAfterMs: this.timing.pollMs * 2,
+        recheckAfterMs: Math.min(this.timing.pollMs * 2 ** (waits + 1), this.timing.waitRecheckMs),
       };
     }
     const result = await this.call("empty", () =>
