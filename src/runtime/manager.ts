@@ -4,6 +4,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { realClock, type Clock } from "./clock.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
+import { EventRecorder } from "./events.ts";
 import { HealthServer } from "./health-server.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { KubeClient } from "./kube-client.ts";
@@ -135,6 +136,17 @@ export class Manager {
     this.controllers.push(controller);
     if (this.controllersStarted) void this.startController(controller);
     return controller;
+  }
+
+  /** An events.k8s.io/v1 recorder reporting as `controllerName` from this replica (identity). */
+  eventRecorder(controllerName: string): EventRecorder {
+    return new EventRecorder({
+      client: this.client,
+      reportingController: controllerName,
+      reportingInstance: this.identity,
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   isLeader(): boolean {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "./clock.ts";
+import { Controller } from "./controller.ts";
+import { Priority } from "./workqueue.ts";
 import { Informer } from "./informer.ts";
 import {
   ApiError,
@@ -180,6 +182,52 @@ describe("Informer resync", () => {
     expect(resynced).toEqual(["a", "b"]);
     await settle(clock, 60_000);
     expect(resynced).toEqual(["a", "b", "a", "b"]);
+    await informer.stop();
+  });
+});
+
+describe("Controller.for priorities", () => {
+  it("runs live creates before status-only updates before the initial list", async () => {
+    const clock = new FakeClock();
+    const api = new ScriptedApi();
+    const gen = (o: KubeObject, g: number): KubeObject => ({
+      ...o,
+      metadata: { ...o.metadata, generation: g },
+    });
+    api.lists.push({
+      metadata: { resourceVersion: "10" },
+      items: [
+        gen(thing("initial", "1"), 1),
+        gen(thing("status-only", "2"), 1),
+        gen(thing("spec-change", "3"), 1),
+      ],
+    });
+    api.watches.push([
+      { type: "MODIFIED", object: gen(thing("status-only", "11"), 1) },
+      { type: "ADDED", object: gen(thing("live", "12"), 1) },
+      { type: "MODIFIED", object: gen(thing("spec-change", "13"), 2) },
+    ]);
+    const informer = informerOn(api, clock);
+    const order: Array<[string, number]> = [];
+    const controller = new Controller({
+      name: "prio",
+      clock,
+      reconcile: async (_key, ctx) => {
+        order.push([ctx.name, ctx.priority]);
+      },
+    }).for(informer);
+    informer.start();
+    await informer.waitForSync();
+    await settle(clock);
+    controller.start();
+    await settle(clock);
+    expect(order).toEqual([
+      ["live", Priority.High],
+      ["spec-change", Priority.High],
+      ["status-only", Priority.Normal],
+      ["initial", Priority.Low],
+    ]);
+    await controller.stop(1000);
     await informer.stop();
   });
 });
