@@ -6,7 +6,6 @@ import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
 import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube-adapters.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import { KubeClient } from "../../../src/runtime/kube-client.ts";
-import type { KubeObject } from "../../../src/runtime/resource.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
 import { installCrds, sampleObjects } from "./manifests.ts";
