@@ -227,11 +227,14 @@ export class Manager {
 
   /**
    * Graceful stop: controllers finish in-flight reconciles (up to shutdownTimeoutMs) while the
-   * lease is still held, then the lease is released, informers and the server stop.
+   * lease is still held, then the lease is released, informers and the server stop. After lost
+   * leadership the reconciles' signals are aborted at once instead.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      const deadline = this.opts.shutdownTimeoutMs ?? 30_000;
+      // After a lost election another replica may already be reconciling the same objects:
+      // abort in-flight reconciles at once (their ctx.signal) instead of letting them finish.
+      const deadline = this.leadershipLost ? 0 : (this.opts.shutdownTimeoutMs ?? 30_000);
       const results = await Promise.all(this.controllers.map((c) => c.stop(deadline)));
       if (results.some((ok) => !ok))
         this.logger.warn("some reconciles were still running at the shutdown deadline");
