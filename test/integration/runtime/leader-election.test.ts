@@ -4,6 +4,7 @@ import { waitUntil } from "../../support/process.ts";
 import { KubeClient } from "../../../src/runtime/kube-client.ts";
 import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
 import { Manager } from "../../../src/runtime/manager.ts";
+import { PausableProxy } from "./pausable-proxy.ts";
 import { installWidgetCrd, WIDGET, widget, type Widget } from "./support.ts";
 
 const cluster = testCluster();
@@ -172,5 +173,39 @@ describe("lost leadership", () => {
     expect((await client.get<Lease>(LEASE_RESOURCE, ns, "widget-controller")).spec?.holderIdentity).toBe(
       "intruder",
     );
+  });
+});
+
+describe("renew deadline", () => {
+  it("gives up leadership when the API is unreachable for the renew deadline", async () => {
+    const ns = await createNamespace(client.kubeConfig, "rt-cutoff");
+    const url = new URL(cluster.server);
+    const proxy = new PausableProxy(url.hostname, Number(url.port));
+    await proxy.start();
+    const mgr = new Manager({
+      kubeConfig: proxy.kubeConfigThrough(cluster.kubeConfig()),
+      health: false,
+      leaderElection: {
+        namespace: ns,
+        name: "cut-off",
+        identity: "cut-off",
+        leaseDurationMs: LEASE_MS,
+        renewDeadlineMs: RENEW_MS,
+        retryPeriodMs: RETRY_MS,
+      },
+    });
+    managers.push(mgr);
+    const running = mgr.run({ handleSignals: false });
+    await waitUntil("leads", async () => mgr.isLeader(), { timeoutMs: 20_000 });
+    const cutAt = Date.now();
+    proxy.pause();
+    await expect(running).rejects.toThrow("leader election lost");
+    const gaveUpAfter = Date.now() - cutAt;
+    console.log(
+      `[runtime] leader cut off from the API gave up after ${gaveUpAfter} ms (renew deadline ${RENEW_MS} ms)`,
+    );
+    // It must give up before its lease could expire for others, or two leaders could overlap.
+    expect(gaveUpAfter).toBeLessThan(LEASE_MS);
+    await proxy.stop();
   });
 });
