@@ -79,6 +79,11 @@ describe("config/samples against the sandbox", () => {
       return v?.status?.atProvider?.serverID === vm?.status?.id && v?.status?.state === "in_use";
     });
     expect(key?.status?.atProvider?.fingerprint).toMatch(/^SHA256:/);
+    // What `kubectl get` shows: state, ID, IPs and Ready from the printer columns.
+    const table = await env.kubectl("get", "vms.clouddigit.ai", "web-1");
+    for (const cell of ["std-2x8", "active", vm?.status?.id ?? "?", cloudVm.addresses.private_ip, "True"]) {
+      expect(table).toContain(cell);
+    }
     for (const [kind, name] of managed) {
       const o = await env.get(kind, name);
       const conditions = Object.fromEntries((o?.status?.conditions ?? []).map((c) => [c.type, c.status]));
