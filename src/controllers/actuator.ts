@@ -67,6 +67,8 @@ export interface ResolvedDependency {
   ready: boolean;
   /** The cloud ID, when the referenced object has one (even if not Ready). */
   id: string | undefined;
+  /** The cloud state its status last reported. */
+  state: string | undefined;
   atProvider: Record<string, unknown>;
 }
 
@@ -110,6 +112,8 @@ export interface Observation {
   transitional: boolean;
   /** The cloud put the resource into an error state; the message says why. */
   failed?: string | undefined;
+  /** What is still in progress, for the Reconciling message (default: the state). */
+  progress?: string | undefined;
   atProvider: Record<string, unknown>;
 }
 
@@ -145,7 +149,8 @@ export interface Actuator<O extends ManagedObject = ManagedObject, C extends Clo
   update(op: Operation<O>, cloud: C, changes: Change[]): Promise<UpdateResult>;
   /** Starts deleting; tolerates "already gone". May first undo what blocks deletion (e.g. detach). */
   remove(op: Operation<O>, cloud: C): Promise<void>;
-  observe(cloud: C, object: O): Observation;
+  /** What the cloud says, in the reconciler's terms; `deps` as far as they are known. */
+  observe(cloud: C, object: O, deps: Resolved): Observation;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -625,6 +625,22 @@ describe("VM and Volume", () => {
     expect(h.cloud.get<Volume>(volId)?.state).toBe("available");
   });
 
+  it("a VM is Ready only once its volume reports the attachment (no Ready flapping while attaching)", async () => {
+    const h = new Harness();
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    await readyVm(h);
+    await h.converge([["Volume", "data"]], 3);
+    h.kube.apply("VM", "app", { ...vmSpec, volumeRefs: [{ name: "data" }] });
+    await h.reconcile("VM", "app"); // issues the attach
+    h.cloud.settle(); // the cloud finished; the Volume object has not been reconciled yet
+    await h.reconcile("VM", "app");
+    expect(h.kube.condition("VM", "app", "Ready")).toMatchObject({ status: "False", reason: "Provisioning" });
+    expect(h.kube.condition("VM", "app", "Ready")?.message).toContain("attaching Volume data");
+    await h.reconcile("Volume", "data");
+    await h.reconcile("VM", "app");
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+  });
+
   it("a volume listed by a live VM waits before deletion; deleting the VM releases it", async () => {
     const h = new Harness();
     h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });

@@ -292,7 +292,7 @@ export class ManagedReconciler<
       if (!observeOnly) await this.ensureFinalizer(object, false);
     }
 
-    const observation = actuator.observe(cloud, object);
+    const observation = actuator.observe(cloud, object, deps.resolved);
     observed.id = cloud.id;
     observed.state = observation.state;
     observed.atProvider = observation.atProvider;
@@ -306,7 +306,10 @@ export class ManagedReconciler<
       );
     }
     if (observation.transitional) {
-      return this.polling(Reason.Provisioning, `the cloud ${this.kind} ${cloud.id} is ${observation.state}`);
+      return this.polling(
+        Reason.Provisioning,
+        `the cloud ${this.kind} ${cloud.id} is ${observation.progress ?? observation.state}`,
+      );
     }
     if (observeOnly) {
       if (!observation.ready)
@@ -466,6 +469,7 @@ export class ManagedReconciler<
         ref: { kind: dep.kind, name: dep.name },
         ready,
         id: target?.status?.id,
+        state: target?.status?.state,
         atProvider: target?.status?.atProvider ?? {},
       });
       if (!ready && !missing && (phase === "create" || dep.neededFor === "always")) {

@@ -167,7 +167,7 @@ export const vmActuator: Actuator<VM, Server> = {
   async remove(op, cloud) {
     await op.api.compute.servers.delete(cloud.id, { signal: op.signal });
   },
-  observe(cloud, object) {
+  observe(cloud, object, deps) {
     const observation = observeByState(
       cloud,
       { ready: ["active", "stopped"], transitional: TRANSITIONAL },
@@ -188,6 +188,16 @@ export const vmActuator: Actuator<VM, Server> = {
     );
     // Stopped is only a settled state when the spec asks for it (else the diff starts it).
     if (cloud.state === "stopped" && object.spec.powerState !== "Stopped") observation.ready = false;
+    // An attachment counts once the volume itself reports it in use by this VM (the server lists
+    // it from the moment the attach starts), so Ready does not come and go while it attaches.
+    const attaching = (object.spec.volumeRefs ?? [])
+      .map((ref) => deps.get({ kind: "Volume", name: ref.name }))
+      .filter((dep) => dep?.id !== undefined && cloud.volume_ids.includes(dep.id))
+      .filter((dep) => dep?.state !== "in_use" || dep.atProvider.serverID !== cloud.id);
+    if (observation.ready && attaching.length > 0) {
+      observation.transitional = true;
+      observation.progress = `attaching Volume ${attaching.map((d) => d?.ref.name ?? "").join(", ")}`;
+    }
     return observation;
   },
 };

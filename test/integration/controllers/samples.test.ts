@@ -63,9 +63,12 @@ describe("config/samples against the sandbox", () => {
       state: "active",
       flavor: "std-2x8",
     });
-    // The VM is Ready once the cloud lists the volume as attached; the volume finishes attaching after.
-    expect(cloud(volume?.status?.id)).toMatchObject({ server_id: vm?.status?.id, size_gib: 50 });
-    await env.waitFor("volume in_use", async () => cloud(volume?.status?.id)?.state === "in_use");
+    // The VM is Ready only once the volume reports the attachment, so both sides agree by now.
+    expect(cloud(volume?.status?.id)).toMatchObject({
+      server_id: vm?.status?.id,
+      state: "in_use",
+      size_gib: 50,
+    });
     expect(vm?.status?.atProvider).toMatchObject({
       privateIP: cloudVm.addresses.private_ip,
       publicIP: cloudVm.addresses.public_ip,
@@ -73,11 +76,7 @@ describe("config/samples against the sandbox", () => {
       subnetID: subnet?.status?.id,
     });
     expect(cloudVm.addresses.private_ip).toMatch(/^10\.20\.1\.\d+$/);
-    // The Volume was Ready (available) before the VM attached it; its status follows the attachment.
-    await env.waitFor("the Volume's status shows its VM", async () => {
-      const v = await env.get("Volume", "web-data");
-      return v?.status?.atProvider?.serverID === vm?.status?.id && v?.status?.state === "in_use";
-    });
+    expect(volume?.status).toMatchObject({ state: "in_use", atProvider: { serverID: vm?.status?.id } });
     expect(key?.status?.atProvider?.fingerprint).toMatch(/^SHA256:/);
     // What `kubectl get` shows: state, ID, IPs and Ready from the printer columns.
     const table = await env.kubectl("get", "vms.clouddigit.ai", "web-1");
