@@ -20,14 +20,16 @@ export interface PolicyRule {
  * Where a group of rules is granted:
  * - `watched`: wherever the operator watches objects (a ClusterRole when it watches the whole
  *   cluster; a Role in each watched namespace in namespace-scoped mode);
- * - `credentials`: where ProviderConfigs keep their Secrets and tenant ServiceAccounts (same as
- *   `watched` unless the installer lists the namespaces explicitly);
+ * - `credentials`: reading Secrets by name and requesting ServiceAccount tokens: wherever the
+ *   operator watches (ProviderConfigs, VM user data and Bucket outputs live there), plus any extra
+ *   namespaces the installer lists for ClusterProviderConfigs' Secrets and ServiceAccounts;
  * - `outputSecrets`: where Buckets write a workload Secret (`spec.outputs.secretName`): the watched
  *   namespaces, unless the installer turns Secret outputs off;
  * - `cluster`: cluster-scoped kinds, which only a ClusterRole can grant;
  * - `leaderElection`: the namespace of the leader-election Lease.
  */
-export type Scope = "watched" | "credentials" | "outputSecrets" | "cluster" | "leaderElection";
+export type Scope =
+  "watched" | "credentials" | "outputSecrets" | "outputSecretsRead" | "cluster" | "leaderElection";
 
 export interface Grant {
   scope: Scope;
@@ -94,7 +96,7 @@ export const GRANTS: readonly Grant[] = [
   {
     scope: "credentials",
     rule: { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
-    why: "APIToken credentials: one named Secret read by name, never listed or watched (src/controllers/kube-adapters.ts KubeSecretReader)",
+    why: "Secrets read by name, never listed or watched: API tokens and S3 keys of ProviderConfigs, VM userDataSecretRef, Bucket outputs before rewriting them (src/controllers/kube-adapters.ts KubeSecretReader, src/controllers/vm.ts, src/controllers/bucket-outputs.ts)",
   },
   {
     scope: "credentials",
@@ -103,8 +105,8 @@ export const GRANTS: readonly Grant[] = [
   },
   {
     scope: "outputSecrets",
-    rule: { apiGroups: [""], resources: ["secrets"], verbs: ["create", "get", "patch"] },
-    why: "Bucket workload-keys Secret (spec.outputs.secretName): read by name, created, patched when stale; never listed (src/controllers/bucket-outputs.ts)",
+    rule: { apiGroups: [""], resources: ["secrets"], verbs: ["create", "patch"] },
+    why: "Bucket workload-keys Secret (spec.outputs.secretName): created, patched when stale; never listed (src/controllers/bucket-outputs.ts)",
   },
   {
     scope: "cluster",

@@ -74,7 +74,6 @@
     - secrets
   verbs:
     - create
-    - get
     - patch
 {{- end }}
 {{- define "clouddigit-operator.rules.cluster" -}}

@@ -151,23 +151,27 @@ describe("helm chart", () => {
     expect(out).toContain(`configmap/cd-scoped-clouddigit-operator-dashboard created (server dry run)`);
   });
 
-  it("credentialNamespaces narrows Secret reads and token requests to the listed namespaces (Bucket Secret outputs off)", async () => {
+  it("namespace-scoped mode: credentialNamespaces adds Secret reads and token requests there; Secret outputs can be turned off", async () => {
     const rendered = await helmTemplate("cd-creds", releaseNamespace, {
       crds: { install: false },
-      rbac: { credentialNamespaces: [tenantA], bucketOutputSecrets: false },
+      watchNamespaces: [tenantA],
+      rbac: { credentialNamespaces: [releaseNamespace, tenantA], bucketOutputSecrets: false },
     });
     expect(rendered.code).toBe(0);
     const objects = parseObjects(rendered.stdout);
-    const clusterRole = objects.find((o) => o.kind === "ClusterRole") as unknown as k8s.V1ClusterRole;
-    expect(clusterRole.rules?.flatMap((r) => r.resources ?? [])).not.toContain("secrets");
-    const credentials = objects.find(
-      (o) => o.kind === "Role" && o.metadata.name === "cd-creds-clouddigit-operator-credentials",
-    ) as unknown as k8s.V1Role;
-    expect(credentials.metadata?.namespace).toBe(tenantA);
-    expect(credentials.rules?.flatMap((r) => r.resources ?? []).sort()).toEqual([
+    const roles = objects.filter((o) => o.kind === "Role") as unknown as k8s.V1Role[];
+    const credentials = roles.filter((r) => r.metadata?.name === "cd-creds-clouddigit-operator-credentials");
+    // tenantA is watched, so its Role already has these rules: no second Role there.
+    expect(credentials.map((r) => r.metadata?.namespace)).toEqual([releaseNamespace]);
+    expect(credentials[0]?.rules?.flatMap((r) => r.resources ?? []).sort()).toEqual([
       "secrets",
       "serviceaccounts/token",
     ]);
+    const watched = roles.find((r) => r.metadata?.namespace === tenantA);
+    const secretVerbs = watched?.rules
+      ?.filter((r) => r.resources?.includes("secrets"))
+      .flatMap((r) => r.verbs);
+    expect(secretVerbs).toEqual(["get"]);
     await dryRunApply(rendered.stdout);
   });
 

@@ -13,7 +13,7 @@ import { configSchema, startOperator } from "../../../src/main.ts";
 import { isNotFound, KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import { testCluster } from "../../support/cluster.ts";
-import { freePort, waitUntil } from "../../support/process.ts";
+import { freePort } from "../../support/process.ts";
 import { startS3Server, type S3Server } from "../../support/s3-server.ts";
 import { SAMPLE_PROJECT, SAMPLE_TOKEN, sampleObjects } from "../controllers/support.ts";
 import {
@@ -73,6 +73,8 @@ export interface Scenario {
   get(kind: ManagedKind, name: string): Promise<ManagedObject | undefined>;
   waitReady(timeoutMs: number): Promise<void>;
   deleteSamples(timeoutMs: number): Promise<void>;
+  /** Ends every wait of the scenario's steps at once (they reject). */
+  abort(): void;
   stop(): Promise<void>;
 }
 
@@ -159,6 +161,27 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
     }
   };
   let s3Server: S3Server | undefined;
+  let aborted = false;
+  // waitUntil's contract, but ends at once when the scenario is aborted (the minimality test stops
+  // a run as soon as the apiserver refused the operator something).
+  const until = async (
+    what: string,
+    probe: () => Promise<boolean>,
+    opts: { timeoutMs: number; intervalMs?: number },
+  ): Promise<void> => {
+    const deadline = Date.now() + opts.timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      if (aborted) throw new Error(`aborted while waiting for ${what}`);
+      try {
+        if (await probe()) return;
+      } catch (err) {
+        lastError = err;
+      }
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+    }
+    throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}: ${String(lastError)}`);
+  };
   const isReady = (o: ManagedObject | undefined): boolean =>
     o?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
@@ -211,6 +234,12 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
         stringData: { accessKeyID: s3Server.accessKeyId, secretAccessKey: s3Server.secretAccessKey },
       });
       await apply(keys(s3Server.secretAccessKey));
+      await apply({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "bucket-api-token" },
+        stringData: { token: SAMPLE_TOKEN },
+      });
       const providerConfig = (s3Endpoint: string): KubeObject => ({
         apiVersion: "clouddigit.ai/v1alpha1",
         kind: "ProviderConfig",
@@ -251,7 +280,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
           (c) => c.type === "Ready" && c.status === "True",
         ) ?? false;
       try {
-        await waitUntil("Bucket Ready", bucketReady, { timeoutMs, intervalMs: 250 });
+        await until("Bucket Ready", bucketReady, { timeoutMs, intervalMs: 250 });
       } catch (err) {
         const conditions = ((await getOther(BUCKET_RESOURCE, "data")) as ManagedObject | undefined)?.status
           ?.conditions;
@@ -265,7 +294,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
             ?.data?.AWS_SECRET_ACCESS_KEY ?? "",
           "base64",
         ).toString("utf8");
-      await waitUntil("the Secret output", async () => (await secretValue()) === s3Server?.secretAccessKey, {
+      await until("the Secret output", async () => (await secretValue()) === s3Server?.secretAccessKey, {
         timeoutMs,
         intervalMs: 250,
       });
@@ -273,7 +302,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
       await apply(keys("rotated-workload-secret"));
       const renamed = s3Server.endpoint.replace("127.0.0.1", "localhost");
       await apply(providerConfig(renamed));
-      await waitUntil(
+      await until(
         "both outputs updated",
         async () => {
           const cm = (await getOther(CONFIG_MAP_RESOURCE, "data-s3")) as
@@ -283,7 +312,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
         { timeoutMs, intervalMs: 250 },
       );
       await admin.delete(BUCKET_RESOURCE, ns, "data");
-      await waitUntil("Bucket gone", async () => (await getOther(BUCKET_RESOURCE, "data")) === undefined, {
+      await until("Bucket gone", async () => (await getOther(BUCKET_RESOURCE, "data")) === undefined, {
         timeoutMs,
         intervalMs: 250,
       });
@@ -312,7 +341,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
         "apply",
         { fieldManager: "clouddigit-deploy-tests", force: true },
       );
-      await waitUntil(
+      await until(
         "ClusterProviderConfig status written by the operator",
         async () => {
           const obj = (await getOther(cpc, name, undefined)) as
@@ -335,14 +364,14 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
           "merge",
         );
         const want = paused ? "ReconcilePaused" : "ReconcileSuccess";
-        await waitUntil(`${kind} ${name} Synced reason ${want}`, async () => (await synced()) === want, {
+        await until(`${kind} ${name} Synced reason ${want}`, async () => (await synced()) === want, {
           timeoutMs,
           intervalMs: 100,
         });
       }
     },
     async waitReady(timeoutMs) {
-      await waitUntil(
+      await until(
         "every sample Ready",
         async () => (await Promise.all(SAMPLES.map(([k, n]) => get(k, n)))).every(isReady),
         { timeoutMs, intervalMs: 250 },
@@ -356,11 +385,14 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
           if (!isNotFound(err)) throw err;
         }
       }
-      await waitUntil(
+      await until(
         "every sample gone",
         async () => (await Promise.all(SAMPLES.map(([k, n]) => get(k, n)))).every((o) => o === undefined),
         { timeoutMs, intervalMs: 250 },
       );
+    },
+    abort() {
+      aborted = true;
     },
     async stop() {
       await operator.stop();
@@ -374,4 +406,22 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
 /** "verb group/resource" for an audit entry, the shape permissions are compared in. */
 export function permissionOf(e: Pick<AuditEntry, "verb" | "apiGroup" | "resource">): string {
   return `${e.verb} ${e.apiGroup}/${e.resource}`;
+}
+
+/**
+ * Every step at once, for the minimality test: the samples (converge, pause twice, delete), the
+ * Bucket with outputs, and the ClusterProviderConfig, so each permission is exercised early.
+ */
+export async function exerciseAll(scenario: Scenario): Promise<void> {
+  await Promise.all([
+    (async () => {
+      await scenario.applySamples();
+      await scenario.applyOidcProbe();
+      await scenario.waitReady(90_000);
+      await scenario.pauseTwice("VPC", "web", 30_000);
+      await scenario.deleteSamples(90_000);
+    })(),
+    scenario.bucketLifecycle(60_000),
+    scenario.clusterProviderConfig(30_000),
+  ]);
 }

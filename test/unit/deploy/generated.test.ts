@@ -71,13 +71,13 @@ describe("RBAC source (scripts/deploy/rbac.ts)", () => {
       expect(rule.resources).not.toContain("*");
       expect(rule.apiGroups).not.toContain("*");
     }
-    // Secrets: read by name for credentials; get/create/patch only for Bucket outputs, which the
-    // chart can turn off; never list, watch or delete.
+    // Secrets: read by name; created and patched only for Bucket outputs, which the chart can turn
+    // off; never listed, watched or deleted.
     expect(rulesFor("credentials").filter((r) => r.resources.includes("secrets"))).toEqual([
       { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
     ]);
     expect(rulesFor("outputSecrets")).toEqual([
-      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "get", "patch"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "patch"] },
     ]);
     expect(rulesFor("watched", "cluster", "leaderElection").flatMap((r) => r.resources)).not.toContain(
       "secrets",
