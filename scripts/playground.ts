@@ -3,6 +3,7 @@
 // itself running with a token of its own ServiceAccount, and config/samples applied; a live table
 // shows the objects converging, then it says how to use kubectl. Ctrl-C stops everything.
 // PLAYGROUND_EXIT_AFTER_READY=true stops by itself once every sample is Ready (tests, timing).
+// PLAYGROUND_S3=true also starts a real S3 server (versitygw) and adds a Bucket with its outputs.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -17,10 +18,12 @@ import { KubeClient } from "../src/runtime/kube-client.ts";
 import type { KubeObject, ResourceType } from "../src/runtime/resource.ts";
 import { resolveKubeBinaries, startControlPlane, type ControlPlane } from "../test/support/control-plane.ts";
 import { freePort, startProcess, waitUntil, type ManagedProcess } from "../test/support/process.ts";
+import { startS3Server } from "../test/support/s3-server.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const stateDir = process.env.PLAYGROUND_STATE_DIR ?? path.join(root, ".playground");
 const exitAfterReady = process.env.PLAYGROUND_EXIT_AFTER_READY === "true";
+const withS3 = process.env.PLAYGROUND_S3 === "true";
 const readyTimeoutMs = Number(process.env.PLAYGROUND_READY_TIMEOUT_MS ?? 300_000);
 const SAMPLE_TOKEN = "cd_sandbox_demo_token";
 const SAMPLE_PORT = 8780; // the endpoint config/samples/provider-config.yaml names
@@ -44,7 +47,15 @@ const CRD_RESOURCE: ResourceType = {
 };
 
 /** Kinds the samples use, in the order the table lists them. */
-const TABLE_KINDS = ["VPC", "Subnet", "SSHKey", "Volume", "VM"] as const;
+const SAMPLE_KINDS = ["VPC", "Subnet", "SSHKey", "Volume", "VM"] as const;
+const TABLE_KINDS = withS3 ? [...SAMPLE_KINDS, "Bucket" as const] : SAMPLE_KINDS;
+const SECRET: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  kind: "Secret",
+  namespaced: true,
+};
 
 function yamlObjects(file: string): KubeObject[] {
   return parseAllDocuments(readFileSync(file, "utf8"))
@@ -201,8 +212,8 @@ async function applySamples(
       (obj.spec as { endpoints: { api: string } }).endpoints.api = sandbox.url;
     const rt: ResourceType =
       obj.kind === "Secret"
-        ? { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true }
-        : resourceType(obj.kind as (typeof TABLE_KINDS)[number] | "ProviderConfig");
+        ? SECRET
+        : resourceType(obj.kind as (typeof SAMPLE_KINDS)[number] | "ProviderConfig");
     await client.patch(
       rt,
       NAMESPACE,
@@ -345,13 +356,61 @@ async function main(): Promise<void> {
       { timeoutMs: 60_000, intervalMs: 250, whileAlive: operator },
     );
     say(
-      `operator running as ${OPERATOR_NAMESPACE}/${serviceAccount} (log: ${path.relative(root, operatorLog)})`,
+      `operator running as ${OPERATOR_NAMESPACE}/${serviceAccount} (log: ${operatorLog.startsWith(root) ? path.relative(root, operatorLog) : operatorLog})`,
     );
 
     const kubectl = resolveKubeBinaries().kubectl;
     const how = await applySamples(kubectl, kubeconfig, sandbox, admin);
     const appliedAt = Date.now();
     say(`applied ${how} in namespace ${NAMESPACE}`);
+    if (withS3) {
+      const s3 = await startS3Server();
+      stopFns.push(() => s3.stop());
+      await admin.patch(
+        SECRET,
+        NAMESPACE,
+        "playground-s3-keys",
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "playground-s3-keys", namespace: NAMESPACE },
+          stringData: { accessKeyID: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+        },
+        "apply",
+        { fieldManager: "clouddigit-playground", force: true },
+      );
+      // The sample ProviderConfig learns the S3 endpoint and keys; then a Bucket with a ConfigMap output.
+      await admin.patch(
+        resourceType("ProviderConfig"),
+        NAMESPACE,
+        "default",
+        {
+          spec: {
+            endpoints: { s3: s3.endpoint },
+            credentials: { s3: { secretRef: { name: "playground-s3-keys" } } },
+          },
+        },
+        "merge",
+      );
+      await admin.patch(
+        resourceType("Bucket"),
+        NAMESPACE,
+        "assets",
+        {
+          apiVersion: "clouddigit.ai/v1alpha1",
+          kind: "Bucket",
+          metadata: { name: "assets", namespace: NAMESPACE },
+          spec: {
+            bucketName: "playground-assets",
+            versioning: "Enabled",
+            outputs: { configMapName: "assets-s3" },
+          },
+        },
+        "apply",
+        { fieldManager: "clouddigit-playground", force: true },
+      );
+      say(`S3 server (versitygw) at ${s3.endpoint}; applied Bucket assets with ConfigMap output assets-s3`);
+    }
 
     let drawn = 0;
     let lastText = "";
@@ -396,6 +455,7 @@ Things to try:
   kubectl delete vm web-1                                                     # the cloud server goes too
   curl -s -H 'X-Cd-Token: ${SAMPLE_TOKEN}' -H 'X-Cd-Project: demo' ${sandbox.apiUrl}/compute/servers
 
+${withS3 ? "  kubectl get configmap assets-s3 -o yaml                   # the Bucket's connection details\n" : ""}
 Operator: log ${operatorLog}, metrics http://127.0.0.1:${healthPort}/metrics
 `);
     if (exitAfterReady) return void (await stop(0));
