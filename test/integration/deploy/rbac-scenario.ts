@@ -162,6 +162,8 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
   };
   let s3Server: S3Server | undefined;
   let aborted = false;
+  // Cluster-scoped, so other tests' operators see it too: always removed in stop().
+  const clusterConfigName = `rbac-${ns}`;
   // waitUntil's contract, but ends at once when the scenario is aborted (the minimality test stops
   // a run as soon as the apiserver refused the operator something).
   const until = async (
@@ -319,7 +321,7 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
     },
     async clusterProviderConfig(timeoutMs) {
       const cpc = resourceType("ClusterProviderConfig");
-      const name = `rbac-${ns}`;
+      const name = clusterConfigName;
       await admin.patch(
         cpc,
         undefined,
@@ -398,6 +400,11 @@ export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
       await operator.stop();
       await sandbox.close();
       await s3Server?.stop();
+      try {
+        await admin.delete(resourceType("ClusterProviderConfig"), undefined, clusterConfigName);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
       await deleteAsAdmin(rbac.filter((o) => o.kind !== "ServiceAccount"));
     },
   };
