@@ -4,6 +4,9 @@
 import * as k8s from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
+import { defaultEndpoints } from "../../../src/client/factory.ts";
+import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../../src/crds/provider-config.ts";
+import { loadConfig } from "../../../src/main.ts";
 import { CHART, helmBin, helmTemplate, kubectl, parseObjects, ROOT, run } from "./support.ts";
 
 let releaseNamespace: string;
@@ -189,6 +192,54 @@ describe("helm chart", () => {
       expect(result.stderr).toContain("values don't meet the specifications of the schema");
       expect(result.stderr).toContain(complaint);
     }
+  });
+});
+
+/** The operator's configuration as the container would parse it from the Deployment's env and args. */
+function operatorConfigOf(deployment: k8s.V1Deployment, podNamespace: string) {
+  const container = deployment.spec?.template.spec?.containers[0];
+  const env: NodeJS.ProcessEnv = {};
+  for (const e of container?.env ?? []) {
+    if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env[e.name] = podNamespace;
+    else if (e.value !== undefined) env[e.name] = e.value;
+  }
+  return loadConfig(container?.args ?? [], env);
+}
+
+describe("the Deployment configures the operator the way src/main.ts reads it", () => {
+  it("chart: leader election in the release namespace, probes on all interfaces, the watched namespaces", async () => {
+    const scoped = parseObjects(
+      (await helmTemplate("cd-cfg", releaseNamespace, { watchNamespaces: [tenantA, tenantB] })).stdout,
+    ).find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment;
+    expect(operatorConfigOf(scoped, releaseNamespace)).toMatchObject({
+      leaderElect: true,
+      leaderElectionNamespace: releaseNamespace,
+      leaderElectionId: "cd-cfg-clouddigit-operator",
+      healthAddress: { host: "0.0.0.0", port: 8080 },
+      namespaces: [tenantA, tenantB],
+      logLevel: "info",
+      concurrency: 4,
+      resync: 600_000,
+      pollInterval: 5_000,
+    });
+    // The projected token lands where OIDC ProviderConfigs look by default, for the default identity endpoint.
+    const pod = scoped.spec?.template.spec;
+    const mount = pod?.containers[0]?.volumeMounts?.find((m) => m.name === "clouddigit-token");
+    const source = pod?.volumes?.find((v) => v.name === "clouddigit-token")?.projected?.sources?.[0];
+    expect(`${mount?.mountPath}/${source?.serviceAccountToken?.path}`).toBe(DEFAULT_OPERATOR_TOKEN_PATH);
+    expect(source?.serviceAccountToken?.audience).toBe(defaultEndpoints("bd-dha-1").identity);
+  });
+
+  it("kustomize: the same, watching the whole cluster", async () => {
+    const rendered = parseObjects((await kubectl(["kustomize", `${ROOT}/config/default`])).stdout);
+    const deployment = rendered.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment;
+    const config = operatorConfigOf(deployment, "clouddigit-system");
+    expect(config).toMatchObject({
+      leaderElect: true,
+      leaderElectionNamespace: "clouddigit-system",
+      healthAddress: { host: "0.0.0.0", port: 8080 },
+    });
+    expect(config === "help" ? "help" : config.namespaces).toBeUndefined();
   });
 });
 
