@@ -7,6 +7,7 @@ import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { defaultEndpoints } from "../../../src/client/factory.ts";
 import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../../src/crds/provider-config.ts";
 import { loadConfig } from "../../../src/main.ts";
+import { promqlSyntaxErrors } from "../../../scripts/deploy/promql.ts";
 import { CHART, helmBin, helmTemplate, kubectl, parseObjects, ROOT, run } from "./support.ts";
 
 let releaseNamespace: string;
@@ -176,6 +177,36 @@ describe("helm chart", () => {
       .flatMap((r) => r.verbs);
     expect(secretVerbs).toEqual(["get"]);
     await dryRunApply(rendered.stdout);
+  });
+
+  it("the PrometheusRule's alert expressions are valid PromQL with the release's selectors", async () => {
+    const rendered = await helmTemplate("cd-alerts", releaseNamespace, {
+      metrics: { prometheusRule: { enabled: true }, serviceMonitor: { enabled: true } },
+    });
+    expect(rendered.code).toBe(0);
+    const rule = parseObjects(rendered.stdout).find((o) => o.kind === "PrometheusRule") as unknown as {
+      spec: { groups: Array<{ rules: Array<{ alert: string; expr: string; for?: string }> }> };
+    };
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).toEqual([
+      "CloudDigitReconcileErrors",
+      "CloudDigitReconcileRetries",
+      "CloudDigitObjectsStalled",
+      "CloudDigitResourcesNotReady",
+      "CloudDigitThrottled",
+      "CloudDigitTokenRefreshFailures",
+      "CloudDigitOperatorNoLeader",
+    ]);
+    for (const r of rules) {
+      expect(promqlSyntaxErrors(r.expr), r.alert).toEqual([]);
+      expect(r.expr).toContain(
+        `namespace="${releaseNamespace}", job="cd-alerts-clouddigit-operator-metrics"`,
+      );
+    }
+    const monitor = parseObjects(rendered.stdout).find((o) => o.kind === "ServiceMonitor") as unknown as {
+      spec: { endpoints: Array<{ port: string; path: string }> };
+    };
+    expect(monitor.spec.endpoints).toMatchObject([{ port: "http-metrics", path: "/metrics" }]);
   });
 
   it("values of the wrong type or unknown keys are rejected by values.schema.json", async () => {

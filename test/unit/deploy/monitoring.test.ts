@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { buildDashboard, dashboardMetricNames, metricNamesIn } from "../../../scripts/deploy/dashboard.ts";
 import { DASHBOARD_FILE, ROOT } from "../../../scripts/deploy/generate.ts";
+import { promqlSyntaxErrors, withGrafanaVariables } from "../../../scripts/deploy/promql.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
 import { ResourceMetrics } from "../../../src/controllers/metrics.ts";
 import { RuntimeMetrics } from "../../../src/runtime/metrics.ts";
@@ -44,6 +45,15 @@ describe("monitoring assets", () => {
     ]) {
       expect(text).toContain(`alert: ${alert}`);
     }
+  });
+
+  it("every dashboard query is valid PromQL (Prometheus's grammar), and the check catches a broken one", () => {
+    const panels = buildDashboard().panels as Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const));
+    expect(exprs.length).toBeGreaterThan(15);
+    const broken = exprs.filter(([, e]) => promqlSyntaxErrors(withGrafanaVariables(e)).length > 0);
+    expect(broken).toEqual([]);
+    expect(promqlSyntaxErrors("sum by (kind (rate(x[5m]))")).not.toEqual([]);
   });
 
   it("the metric-name scanner finds names and skips PromQL functions", () => {
