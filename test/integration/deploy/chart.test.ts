@@ -237,6 +237,41 @@ function operatorConfigOf(deployment: k8s.V1Deployment, podNamespace: string) {
   return loadConfig(container?.args ?? [], env);
 }
 
+describe("the operator's pod meets the restricted Pod Security Standard", () => {
+  it("the apiserver's PodSecurity admission (enforce: restricted) accepts the chart's and kustomize's pods", async () => {
+    const ns = await createNamespace(testCluster().kubeConfig(), "chart-pss");
+    const label = await kubectl(["label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted"]);
+    expect(label.code).toBe(0);
+    const chart = parseObjects((await helmTemplate("cd-pss", ns)).stdout);
+    const base = parseObjects((await kubectl(["kustomize", `${ROOT}/config/default`])).stdout);
+    for (const [source, objects] of [
+      ["chart", chart],
+      ["kustomize", base],
+    ] as const) {
+      const deployment = objects.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment;
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `pss-${source}`, namespace: ns },
+        spec: deployment.spec?.template.spec,
+      };
+      const result = await kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(pod));
+      expect(result.stderr, source).toBe("");
+      expect(result.stdout).toContain(`pod/pss-${source} created (server dry run)`);
+    }
+    // The check has teeth: a privileged variant of the same pod is refused.
+    const deployment = chart.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment;
+    const spec = structuredClone(deployment.spec?.template.spec);
+    if (spec?.containers[0]) spec.containers[0].securityContext = { allowPrivilegeEscalation: true };
+    const refused = await kubectl(
+      ["apply", "--dry-run=server", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "pss-bad", namespace: ns }, spec }),
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('violates PodSecurity "restricted:latest"');
+  });
+});
+
 describe("the Deployment configures the operator the way src/main.ts reads it", () => {
   it("chart: leader election in the release namespace, probes on all interfaces, the watched namespaces", async () => {
     const scoped = parseObjects(
