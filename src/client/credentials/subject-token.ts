@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type * as k8s from "@kubernetes/client-node";
 import { systemClock, type Clock } from "../clock.ts";
+import { CloudDigitError } from "../errors.ts";
 
 /**
  * Where the workload's own identity comes from: a Kubernetes service-account token that the
@@ -92,7 +93,12 @@ export class TokenRequestSource implements SubjectTokenSource {
           : code === 403
             ? `the operator may not create tokens for ServiceAccount ${this.opts.namespace}/${this.opts.serviceAccount}; grant 'create' on serviceaccounts/token`
             : `TokenRequest failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
-      throw new Error(`cannot obtain a service-account token: ${why}`, { cause: err });
+      const message = `cannot obtain a service-account token: ${why}`;
+      // A missing ServiceAccount or a refused TokenRequest is a configuration problem: terminal
+      // (the object stalls until the ProviderConfig or RBAC changes), not a transient error.
+      if (code === 404) throw new CloudDigitError({ kind: "unauthenticated", message, cause: err });
+      if (code === 403) throw new CloudDigitError({ kind: "forbidden", message, cause: err });
+      throw new Error(message, { cause: err });
     }
     const token = result.status?.token;
     if (!token)
