@@ -4,6 +4,8 @@
 // shows the objects converging, then it says how to use kubectl. Ctrl-C stops everything.
 // PLAYGROUND_EXIT_AFTER_READY=true stops by itself once every sample is Ready (tests, timing).
 // PLAYGROUND_S3=true also starts a real S3 server (versitygw) and adds a Bucket with its outputs.
+// PLAYGROUND_OIDC=true starts Keycloak (Cloud Digit IAM) and switches the samples' ProviderConfig to
+// workload identity: a ServiceAccount token (TokenRequest) exchanged for a Keycloak access token.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -18,12 +20,17 @@ import { KubeClient } from "../src/runtime/kube-client.ts";
 import type { KubeObject, ResourceType } from "../src/runtime/resource.ts";
 import { resolveKubeBinaries, startControlPlane, type ControlPlane } from "../test/support/control-plane.ts";
 import { freePort, startProcess, waitUntil, type ManagedProcess } from "../test/support/process.ts";
+import { startKeycloak } from "../test/support/keycloak.ts";
 import { startS3Server } from "../test/support/s3-server.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const stateDir = process.env.PLAYGROUND_STATE_DIR ?? path.join(root, ".playground");
 const exitAfterReady = process.env.PLAYGROUND_EXIT_AFTER_READY === "true";
 const withS3 = process.env.PLAYGROUND_S3 === "true";
+const withOidc = process.env.PLAYGROUND_OIDC === "true";
+const OIDC_CLIENT = "playground";
+const OIDC_SERVICE_ACCOUNT = "cloud";
+const API_AUDIENCE = "clouddigit-api";
 const readyTimeoutMs = Number(process.env.PLAYGROUND_READY_TIMEOUT_MS ?? 300_000);
 const SAMPLE_TOKEN = "cd_sandbox_demo_token";
 const SAMPLE_PORT = 8780; // the endpoint config/samples/provider-config.yaml names
@@ -189,8 +196,10 @@ async function applySamples(
   kubeconfig: string,
   sandbox: Sandbox,
   client: KubeClient,
+  credentials: Record<string, unknown> | undefined,
+  identity: string | undefined,
 ): Promise<string> {
-  if (sandbox.port === SAMPLE_PORT) {
+  if (sandbox.port === SAMPLE_PORT && !credentials) {
     await execFileAsync(kubectl, [
       "--kubeconfig",
       kubeconfig,
@@ -202,14 +211,18 @@ async function applySamples(
     ]);
     return "kubectl apply -k config/samples";
   }
-  // Port 8780 was taken: the same objects, with the ProviderConfig pointed at the sandbox's port.
+  // Port 8780 was taken, or OIDC: the same objects, with the ProviderConfig adjusted.
   const dir = path.join(root, "config/samples");
   const kustomization = parse(readFileSync(path.join(dir, "kustomization.yaml"), "utf8")) as {
     resources: string[];
   };
   for (const obj of kustomization.resources.flatMap((f) => yamlObjects(path.join(dir, f)))) {
-    if (obj.kind === "ProviderConfig")
-      (obj.spec as { endpoints: { api: string } }).endpoints.api = sandbox.url;
+    if (obj.kind === "ProviderConfig") {
+      const spec = obj.spec as { endpoints: Record<string, string>; credentials: unknown };
+      spec.endpoints.api = sandbox.url;
+      if (identity) spec.endpoints.identity = identity;
+      if (credentials) spec.credentials = credentials;
+    }
     const rt: ResourceType =
       obj.kind === "Secret"
         ? SECRET
@@ -226,7 +239,9 @@ async function applySamples(
       },
     );
   }
-  return `the objects of config/samples (ProviderConfig pointed at ${sandbox.url}, as port ${SAMPLE_PORT} was taken)`;
+  return credentials
+    ? `the objects of config/samples (ProviderConfig with OIDC workload identity: client "${OIDC_CLIENT}", ServiceAccount ${NAMESPACE}/${OIDC_SERVICE_ACCOUNT})`
+    : `the objects of config/samples (ProviderConfig pointed at ${sandbox.url}, as port ${SAMPLE_PORT} was taken)`;
 }
 
 interface Row {
@@ -283,7 +298,9 @@ async function main(): Promise<void> {
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
-      say("stopping: operator, sandbox, kube-apiserver, etcd ...");
+      say(
+        `stopping: operator, sandbox, ${withS3 ? "S3 server, " : ""}${withOidc ? "Keycloak, " : ""}kube-apiserver, etcd ...`,
+      );
       for (const fn of stopFns.reverse()) {
         try {
           await fn();
@@ -315,9 +332,42 @@ async function main(): Promise<void> {
       `${crds} CRDs installed; RBAC from config/rbac for ServiceAccount ${OPERATOR_NAMESPACE}/${serviceAccount}`,
     );
 
+    let realmIssuer: string | undefined;
+    if (withOidc) {
+      say("starting Keycloak (Cloud Digit IAM) ...");
+      const keycloak = await startKeycloak({ trustedCaPem: cp.caCertPem });
+      stopFns.push(() => keycloak.stop());
+      const realm = await keycloak.createRealm({
+        name: "clouddigit",
+        kubernetesIssuer: cp.issuer,
+        clients: [
+          { clientId: OIDC_CLIENT, serviceAccount: { namespace: NAMESPACE, name: OIDC_SERVICE_ACCOUNT } },
+        ],
+        apiAudience: API_AUDIENCE,
+      });
+      realmIssuer = realm.issuer;
+      await admin.patch(
+        RBAC_RESOURCES.ServiceAccount as ResourceType,
+        NAMESPACE,
+        OIDC_SERVICE_ACCOUNT,
+        {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: OIDC_SERVICE_ACCOUNT, namespace: NAMESPACE },
+        },
+        "apply",
+        { fieldManager: "clouddigit-playground", force: true },
+      );
+      say(
+        `Keycloak realm ${realm.issuer} trusts ServiceAccount ${NAMESPACE}/${OIDC_SERVICE_ACCOUNT} as client "${OIDC_CLIENT}"`,
+      );
+    }
     const sandbox = await startSandbox({
       port: (await portIsFree(SAMPLE_PORT)) ? SAMPLE_PORT : 0,
       inspectPort: false,
+      ...(realmIssuer
+        ? { oidc: { issuer: realmIssuer, audience: API_AUDIENCE, acceptAzpAsAudience: false } }
+        : {}),
       tokens: [{ token: SAMPLE_TOKEN, projects: ["demo"], name: "playground" }],
       // Slow enough to watch the table move, fast enough not to wait.
       delays: { vpc: 1000, subnet: 1000, volume: 1500, server: 3000 },
@@ -360,7 +410,10 @@ async function main(): Promise<void> {
     );
 
     const kubectl = resolveKubeBinaries().kubectl;
-    const how = await applySamples(kubectl, kubeconfig, sandbox, admin);
+    const oidcCredentials = realmIssuer
+      ? { source: "OIDC", oidc: { clientID: OIDC_CLIENT, serviceAccountName: OIDC_SERVICE_ACCOUNT } }
+      : undefined;
+    const how = await applySamples(kubectl, kubeconfig, sandbox, admin, oidcCredentials, realmIssuer);
     const appliedAt = Date.now();
     say(`applied ${how} in namespace ${NAMESPACE}`);
     if (withS3) {
@@ -440,6 +493,10 @@ async function main(): Promise<void> {
     say(
       `all ${rows.length} samples Ready ${seconds(appliedAt)} after they were applied (${seconds()} since start)`,
     );
+    if (withOidc) {
+      const asClient = sandbox.calls().filter((c) => c.token?.startsWith(`oidc:${OIDC_CLIENT}:`)).length;
+      say(`the sandbox saw ${asClient} calls as OIDC client "${OIDC_CLIENT}" (Keycloak access tokens)`);
+    }
     process.stdout.write(`
 Everything runs on 127.0.0.1. In another terminal:
 
