@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LuaFactory, type LuaEngine } from "wasmoon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/outcome.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const script = readFileSync(path.join(root, "config/gitops/argocd-health.lua"), "utf8");
@@ -212,6 +213,32 @@ describe("Argo CD health check for clouddigit.ai kinds", () => {
   it("the paused annotation is Suspended", async () => {
     const h = await health(vpc({ conditions: READY, annotations: { "clouddigit.ai/paused": "true" } }));
     expect(h.status).toBe("Suspended");
+  });
+
+  it("reads the operator's own conditions (conditionsFor) for every reconcile outcome", async () => {
+    const outcomes: Array<[Exclude<Outcome, { kind: "gone" }>, string]> = [
+      [{ kind: "done", message: "vpc_01 is active", resyncAfterMs: 600_000 }, "Healthy"],
+      [
+        { kind: "waiting", reason: Reason.DependencyNotReady, message: "VPC web", recheckAfterMs: 30_000 },
+        "Progressing",
+      ],
+      [{ kind: "polling", reason: Reason.Creating, message: "creating", afterMs: 1_000 }, "Progressing"],
+      [{ kind: "retry", reason: Reason.TransientError, message: "503" }, "Progressing"],
+      [
+        { kind: "stalled", reason: Reason.InvalidSpec, message: "bad cidr", retryAfterMs: 600_000 },
+        "Degraded",
+      ],
+    ];
+    for (const [outcome, want] of outcomes) {
+      const conditions = conditionsFor(outcome, undefined, 1, "2026-11-26T17:00:00Z");
+      const obj = {
+        apiVersion: "clouddigit.ai/v1alpha1",
+        kind: "VPC",
+        metadata: { name: "web", generation: 1 },
+        status: { observedGeneration: 1, conditions },
+      };
+      expect((await health(obj)).status, outcome.kind).toBe(want);
+    }
   });
 
   it("provider configurations without conditions are Healthy", async () => {
