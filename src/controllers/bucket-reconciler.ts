@@ -5,7 +5,7 @@
 // every reconcile ends in one Outcome that becomes the requeue and the conditions in outcome.ts.
 // On top of the four standard conditions, each managed sub-configuration gets a `<Field>Synced`
 // condition, so a setting the server cannot apply (NotImplemented) is named precisely.
-import { isCloudDigitError, type CloudDigitError } from "../client/errors.ts";
+import { isCloudDigitError } from "../client/errors.ts";
 import { cloudBucketName, type BucketSpec } from "../crds/bucket.ts";
 import { PAUSED_ANNOTATION } from "../crds/common.ts";
 import { dropEmpty, OWNER_TAG, type Condition, type ManagedObject, type ManagedStatus } from "./actuator.ts";
@@ -24,16 +24,31 @@ import {
   type BucketObservation,
   type FieldResult,
 } from "./bucket.ts";
-import { parseDuration } from "./duration.ts";
+import { cloudErrorOutcome } from "./cloud-errors.ts";
+import {
+  clearCreatePending,
+  CREATE_PENDING_ANNOTATION,
+  deleteWithoutCloud,
+  doneOutcome,
+  ensureFinalizer,
+  isDrift,
+  isPaused,
+  isStaleWrite,
+  observedStatus,
+  pollingOutcome,
+  remainingOutcome,
+  removeFinalizer,
+  stalledOutcome,
+  stampLastSyncTime,
+  stopOnFailure,
+  Stop,
+  transitionEvent,
+  type Memo,
+  type ObservedResource,
+} from "./lifecycle.ts";
 import { conditionsFor, ConditionType, Reason, requeueFor, type Outcome, type Requeue } from "./outcome.ts";
 import type { EventType, MetadataPatch } from "./ports.ts";
-import {
-  CREATE_PENDING_ANNOTATION,
-  DEFAULT_TIMING,
-  FINALIZER,
-  isReady,
-  type ReconcilerTiming,
-} from "./reconciler.ts";
+import { DEFAULT_TIMING, type ReconcilerTiming } from "./reconciler.ts";
 
 export type BucketObject = ManagedObject<BucketSpec>;
 
@@ -113,25 +128,9 @@ interface WantedCondition {
   message: string;
 }
 
-interface Observed {
-  id?: string | null;
-  state?: string | null;
-  atProvider?: Record<string, unknown> | null;
-  synced: boolean;
+interface Observed extends ObservedResource {
   /** Per-field conditions; undefined keeps the previous ones (the reconcile ended before judging them). */
   fields?: WantedCondition[];
-}
-
-interface Memo {
-  fingerprint: string;
-  outcome: Outcome;
-  until: number;
-}
-
-class Stop extends Error {
-  constructor(readonly outcome: Outcome) {
-    super(`reconcile ended: ${outcome.kind}`);
-  }
 }
 
 export class BucketReconciler {
@@ -163,7 +162,7 @@ export class BucketReconciler {
     const object = structuredClone(cached);
     const memo = this.memo.get(key);
     if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
-      return requeueFor(this.remaining(memo));
+      return requeueFor(remainingOutcome(memo, this.now()));
     }
     this.memo.delete(key);
 
@@ -340,8 +339,7 @@ export class BucketReconciler {
 
     const updated = results.filter((r) => r.state === "Updated").map((r) => r.field);
     if (updated.length > 0 && !created) {
-      const specUnchanged = object.status?.observedGeneration === object.metadata.generation;
-      if (specUnchanged && isReady(object)) {
+      if (isDrift(object)) {
         this.opts.metrics?.drift("Bucket");
         this.emit(
           object,
@@ -446,27 +444,15 @@ export class BucketReconciler {
   // Deletion
 
   private async finalize(object: BucketObject, observed: Observed, signal?: AbortSignal): Promise<Outcome> {
-    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) return { kind: "gone" };
-    const spec = object.spec;
-    const name = cloudBucketName(object);
     const id = object.status?.id;
-    if (spec.managementPolicy === "ObserveOnly" || spec.deletionPolicy === "Orphan") {
-      await this.removeFinalizer(object);
-      if (id)
-        this.emit(
-          object,
-          "Normal",
-          Reason.Orphaned,
-          `kept bucket ${id} (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`,
-        );
-      return { kind: "gone" };
-    }
-    const createPending = object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] !== undefined;
-    if (!id && !createPending && !spec.importID) {
-      await this.removeFinalizer(object);
-      return { kind: "gone" };
-    }
-    if (isPaused(object)) return { kind: "paused" };
+    const early = await deleteWithoutCloud(object, {
+      keptId: id,
+      noun: "bucket",
+      removeFinalizer: () => this.removeFinalizer(object),
+      emit: (type, r, message) => this.emit(object, type, r, message),
+    });
+    if (early) return early;
+    const name = cloudBucketName(object);
 
     const provider = await this.opts.providers.resolve(object);
     if (!provider.ok) {
@@ -570,60 +556,42 @@ export class BucketReconciler {
   // Finalizer and annotations
 
   private async ensureFinalizer(object: BucketObject, beforeCreate: boolean): Promise<void> {
-    const finalizers = object.metadata.finalizers ?? [];
-    const has = finalizers.includes(FINALIZER);
-    if (has && !beforeCreate) return;
-    const patch: MetadataPatch = {
-      ...(has ? {} : { finalizers: [...finalizers, FINALIZER] }),
-      ...(beforeCreate
-        ? { annotations: { [CREATE_PENDING_ANNOTATION]: new Date(this.now()).toISOString() } }
-        : {}),
-    };
-    const updated = await this.opts.writer.patchMetadata(object, patch);
-    object.metadata = updated.metadata;
+    const pendingSince = (): string => new Date(this.now()).toISOString();
+    await ensureFinalizer(object, beforeCreate, pendingSince, this.patcher(object));
   }
 
   private async clearCreatePending(object: BucketObject): Promise<void> {
-    if (object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] === undefined) return;
-    const updated = await this.opts.writer.patchMetadata(object, {
-      annotations: { [CREATE_PENDING_ANNOTATION]: null },
-    });
-    object.metadata = updated.metadata;
+    await clearCreatePending(object, this.patcher(object));
   }
 
   private async removeFinalizer(object: BucketObject): Promise<void> {
-    const finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await this.opts.writer.patchMetadata(object, { finalizers });
+    await removeFinalizer(object, this.patcher(object));
+  }
+
+  private patcher(object: BucketObject): (patch: MetadataPatch) => Promise<BucketObject> {
+    return (patch) => this.opts.writer.patchMetadata(object, patch);
   }
 
   // ------------------------------------------------------------------------------------------
   // Outcomes, errors, status
 
   private done(message: string, object: BucketObject): Outcome {
-    const period = parseDuration(object.spec.resyncPeriod) ?? this.timing.resyncMs;
-    return {
-      kind: "done",
-      message,
-      resyncAfterMs: Math.round(period * (1 + this.timing.resyncJitter * this.random())),
-    };
+    return doneOutcome(message, object, this.timing, this.random);
   }
 
   private polling(r: Reason, message: string): Outcome {
-    return { kind: "polling", reason: r, message, afterMs: this.timing.pollMs };
+    return pollingOutcome(r, message, this.timing);
   }
 
   private stalled(r: Reason, message: string): Outcome {
-    return {
-      kind: "stalled",
-      reason: r,
-      message,
-      retryAfterMs: Math.round(this.timing.stalledRetryMs * (1 + 0.2 * this.random())),
-    };
+    return stalledOutcome(r, message, this.timing, this.random);
   }
 
   private classify(err: unknown, doing: string): Outcome {
     if (err instanceof Stop) return err.outcome;
-    if (isCloudDigitError(err)) return this.classifyCloud(err, doing);
+    if (isCloudDigitError(err)) {
+      return cloudErrorOutcome(err, `cannot ${doing} the bucket: ${err.message}`, this.timing, this.random);
+    }
     const message = err instanceof Error ? err.message : String(err);
     return {
       kind: "retry",
@@ -632,40 +600,8 @@ export class BucketReconciler {
     };
   }
 
-  private classifyCloud(err: CloudDigitError, doing: string): Outcome {
-    const message = `cannot ${doing} the bucket: ${err.message}`;
-    switch (err.kind) {
-      case "throttled":
-        return {
-          kind: "retry",
-          reason: Reason.Throttled,
-          message,
-          afterMs: err.retryAfterMs ?? this.timing.throttledFallbackMs,
-        };
-      case "transient":
-        return { kind: "retry", reason: Reason.TransientError, message, afterMs: err.retryAfterMs };
-      case "conflict":
-      case "not_found":
-        return { kind: "retry", reason: Reason.Conflict, message };
-      case "invalid":
-        return this.stalled(Reason.InvalidSpec, message);
-      case "quota":
-        return this.stalled(Reason.QuotaExceeded, message);
-      case "forbidden":
-        return this.stalled(Reason.Forbidden, message);
-      case "unauthenticated":
-        return this.stalled(Reason.Unauthenticated, message);
-      case "not_implemented":
-        return this.stalled(Reason.NotImplemented, message);
-    }
-  }
-
-  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new Stop(this.classify(err, doing));
-    }
+  private call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return stopOnFailure(fn, (err) => this.classify(err, doing));
   }
 
   private writeCount(key: string, field: string, generation: number): number {
@@ -691,17 +627,8 @@ export class BucketReconciler {
   ): Promise<void> {
     const previous = object.status ?? {};
     const nowIso = new Date(this.now()).toISOString();
-    const status: ManagedStatus = { ...previous };
-    if (observed.id === null) delete status.id;
-    else if (observed.id !== undefined) status.id = observed.id;
-    if (observed.state === null) delete status.state;
-    else if (observed.state !== undefined) status.state = observed.state;
-    if (observed.atProvider === null) delete status.atProvider;
-    else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
-    if (outcome.kind !== "paused" && outcome.kind !== "retry")
-      status.observedGeneration = object.metadata.generation;
-
     const generation = object.metadata.generation;
+    const status = observedStatus(previous, observed, outcome, generation);
     const standard = conditionsFor(outcome, previous.conditions, generation, nowIso);
     const previousFields = (previous.conditions ?? []).filter((c) => FIELD_TYPES.includes(c.type));
     const fields = observed.fields
@@ -711,69 +638,29 @@ export class BucketReconciler {
       (c) => !STANDARD_TYPES.includes(c.type) && !FIELD_TYPES.includes(c.type),
     );
     status.conditions = [...standard, ...sortFields(fields), ...others];
-    delete status.lastSyncTime;
-
-    const withoutTime = { ...previous };
-    delete withoutTime.lastSyncTime;
-    const changed = JSON.stringify(sortKeys(withoutTime)) !== JSON.stringify(sortKeys(status));
-    const lastSync = previous.lastSyncTime ? Date.parse(previous.lastSyncTime) : 0;
-    const heartbeatDue = observed.synced && this.now() - lastSync >= this.timing.lastSyncHeartbeatMs;
-    if (observed.synced && (changed || heartbeatDue)) status.lastSyncTime = nowIso;
-    else if (previous.lastSyncTime) status.lastSyncTime = previous.lastSyncTime;
+    const worthWriting = stampLastSyncTime(
+      previous,
+      status,
+      observed.synced,
+      { ms: this.now(), iso: nowIso },
+      this.timing.lastSyncHeartbeatMs,
+    );
 
     this.opts.metrics?.observe("Bucket", objectKey(object), {
       exists: !!status.id,
       ready: outcome.kind === "done",
       synced: status.conditions.find((c) => c.type === ConditionType.Synced)?.status === "True",
     });
-    this.emitForTransition(object, outcome, previous);
-    if (!changed && !heartbeatDue) return;
+    const event = transitionEvent(outcome, previous);
+    if (event) this.emit(object, event.type, event.reason, event.message);
+    if (!worthWriting) return;
     const written = await this.opts.writer.writeStatus(object, status);
     object.metadata = written.metadata;
     object.status = status;
   }
 
-  private emitForTransition(
-    object: BucketObject,
-    outcome: Exclude<Outcome, { kind: "gone" }>,
-    previous: ManagedStatus,
-  ): void {
-    const prevReady = previous.conditions?.find((c) => c.type === ConditionType.Ready);
-    const prevSynced = previous.conditions?.find((c) => c.type === ConditionType.Synced);
-    switch (outcome.kind) {
-      case "stalled":
-        if (prevSynced?.reason !== outcome.reason || prevSynced.message !== outcome.message)
-          this.emit(object, "Warning", outcome.reason, outcome.message);
-        break;
-      case "retry":
-        if (prevSynced?.reason !== outcome.reason)
-          this.emit(object, "Warning", outcome.reason, outcome.message);
-        break;
-      case "waiting":
-        if (prevReady?.reason !== outcome.reason || prevReady.message !== outcome.message)
-          this.emit(object, "Normal", outcome.reason, outcome.message);
-        break;
-      case "done":
-        if (prevReady?.status !== "True") this.emit(object, "Normal", Reason.Available, outcome.message);
-        break;
-      case "paused":
-        if (prevSynced?.reason !== Reason.ReconcilePaused)
-          this.emit(object, "Normal", Reason.ReconcilePaused, "reconciliation paused by annotation");
-        break;
-      case "polling":
-        break;
-    }
-  }
-
   private emit(object: BucketObject, type: EventType, r: string, message: string): void {
     this.opts.events.record(object, type, r, message);
-  }
-
-  private remaining(memo: Memo): Outcome {
-    const left = Math.max(1, memo.until - this.now());
-    if (memo.outcome.kind === "done") return { ...memo.outcome, resyncAfterMs: left };
-    if (memo.outcome.kind === "stalled") return { ...memo.outcome, retryAfterMs: left };
-    return memo.outcome;
   }
 
   /** Everything besides the cloud that could change what a reconcile decides. */
@@ -853,25 +740,4 @@ function sortFields(conditions: Condition[]): Condition[] {
 
 function objectKey(object: BucketObject): string {
   return `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`;
-}
-
-function isPaused(object: BucketObject): boolean {
-  return object.metadata.annotations?.[PAUSED_ANNOTATION] === "true";
-}
-
-function isStaleWrite(err: unknown): boolean {
-  return err instanceof Error && err.name === "ApiError" && (err as { status?: number }).status === 409;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  }
-  return value;
 }
