@@ -2,7 +2,7 @@
 // once, for all kinds. One reconcile reads the object from the cache and the resource from the
 // cloud, decides, acts at most once, and ends in an Outcome that becomes the requeue and the
 // conditions in exactly one place (outcome.ts).
-import { isCloudDigitError, type CloudDigitError } from "../client/errors.ts";
+import { isCloudDigitError } from "../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../crds/common.ts";
 import { metaTime } from "../runtime/conditions.ts";
 import {
@@ -25,18 +25,35 @@ import {
   SpecError,
 } from "./actuator.ts";
 import type { CloudApi } from "./cloud-api.ts";
-import { parseDuration } from "./duration.ts";
+import { cloudErrorOutcome } from "./cloud-errors.ts";
+import {
+  clearCreatePending,
+  deleteWithoutCloud,
+  doneOutcome,
+  ensureFinalizer,
+  isCreatePending,
+  isDrift,
+  isPaused,
+  isReady,
+  isStaleWrite,
+  observedStatus,
+  pollingOutcome,
+  remainingOutcome,
+  removeFinalizer,
+  stalledOutcome,
+  stampLastSyncTime,
+  Stop,
+  stopOnFailure,
+  transitionEvent,
+  type MetadataPatcher,
+  type Memo,
+  type ObservedResource,
+} from "./lifecycle.ts";
 import type { ResourceMetrics } from "./metrics.ts";
 import { conditionsFor, ConditionType, Reason, requeueFor, type Outcome, type Requeue } from "./outcome.ts";
 import type { EventSink, EventType, ObjectCache, ObjectWriter, ProviderResolver } from "./ports.ts";
 
-/** Added before the first cloud write; removed once the cloud resource is gone (or orphaned). */
-export const FINALIZER = "clouddigit.ai/cleanup";
-/**
- * Set (with the finalizer) just before a create call and cleared once its result is recorded: while
- * it is present a create may have succeeded without our knowing, so deletion must look in the cloud.
- */
-export const CREATE_PENDING_ANNOTATION = "clouddigit.ai/create-pending";
+export { CREATE_PENDING_ANNOTATION, FINALIZER } from "./lifecycle.ts";
 
 export interface ReconcilerTiming {
   /** Default drift resync when spec.resyncPeriod is empty. */
@@ -85,29 +102,10 @@ export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResou
 }
 
 /** What one reconcile learned about the cloud resource, published in status. */
-interface Observed {
-  /** undefined: unchanged; null: forget the recorded id (the resource is gone). */
-  id?: string | null;
-  state?: string | null;
-  atProvider?: Record<string, unknown> | null;
-  /** The cloud was read successfully in this reconcile. */
-  synced: boolean;
+interface Observed extends ObservedResource {
   /** A create succeeded: clear the create-pending mark once status holds the id. */
   clearCreatePending?: boolean;
   exists?: boolean;
-}
-
-interface Memo {
-  fingerprint: string;
-  outcome: Outcome;
-  until: number;
-}
-
-/** Thrown to end a reconcile early with a given outcome. */
-class Stop extends Error {
-  constructor(readonly outcome: Outcome) {
-    super(`reconcile ended: ${outcome.kind}`);
-  }
 }
 
 export class ManagedReconciler<
@@ -142,7 +140,7 @@ export class ManagedReconciler<
     const memo = this.memo.get(key);
     if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
       // Nothing that could change the decision changed: no cloud call, no status write.
-      return requeueFor(this.remaining(memo));
+      return requeueFor(remainingOutcome(memo, this.now()));
     }
     this.memo.delete(key);
 
@@ -319,8 +317,7 @@ export class ManagedReconciler<
 
     const changes = actuator.diff(object, cloud, deps.resolved);
     if (changes.length > 0) {
-      const specUnchanged = object.status?.observedGeneration === object.metadata.generation;
-      if (specUnchanged && isReady(object)) {
+      if (isDrift(object)) {
         this.opts.metrics?.drift(this.kind);
         this.emit(
           object,
@@ -363,27 +360,15 @@ export class ManagedReconciler<
 
   private async finalize(object: O, observed: Observed, signal?: AbortSignal): Promise<Outcome> {
     const { actuator } = this.opts;
-    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) return { kind: "gone" };
     const id = object.status?.id ?? object.spec.importID;
-    const keep = object.spec.managementPolicy === "ObserveOnly" || object.spec.deletionPolicy === "Orphan";
-    if (keep) {
-      await this.removeFinalizer(object);
-      if (id)
-        this.emit(
-          object,
-          "Normal",
-          Reason.Orphaned,
-          `kept cloud ${this.kind} ${id} (deletionPolicy ${object.spec.deletionPolicy}, managementPolicy ${object.spec.managementPolicy})`,
-        );
-      return { kind: "gone" };
-    }
-    const createPending = object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] !== undefined;
-    if (!id && !createPending) {
-      // Nothing was ever created in the cloud: no config, credentials or dependencies needed.
-      await this.removeFinalizer(object);
-      return { kind: "gone" };
-    }
-    if (isPaused(object)) return { kind: "paused" };
+    const early = await deleteWithoutCloud(object, {
+      keptId: id,
+      noun: `cloud ${this.kind}`,
+      removeFinalizer: () => this.removeFinalizer(object),
+      emit: (type, reason, message) => this.emit(object, type, reason, message),
+    });
+    if (early) return early;
+    const createPending = isCreatePending(object);
 
     const blockers = this.opts.cache
       .dependants(object.metadata.namespace ?? "", {
@@ -492,93 +477,52 @@ export class ManagedReconciler<
   // Finalizer and annotations
 
   private async ensureFinalizer(object: O, beforeCreate: boolean): Promise<void> {
-    const finalizers = object.metadata.finalizers ?? [];
-    const hasFinalizer = finalizers.includes(FINALIZER);
-    if (hasFinalizer && !beforeCreate) return;
-    const patch = {
-      ...(hasFinalizer ? {} : { finalizers: [...finalizers, FINALIZER] }),
-      ...(beforeCreate ? { annotations: { [CREATE_PENDING_ANNOTATION]: metaTime(this.now()) } } : {}),
-    };
-    const updated = await this.opts.writer.patchMetadata(this.kind, object, patch);
-    object.metadata = updated.metadata;
+    await ensureFinalizer(object, beforeCreate, () => metaTime(this.now()), this.patcher(object));
   }
 
   private async clearCreatePending(object: O): Promise<void> {
-    if (object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] === undefined) return;
-    const updated = await this.opts.writer.patchMetadata(this.kind, object, {
-      annotations: { [CREATE_PENDING_ANNOTATION]: null },
-    });
-    object.metadata = updated.metadata;
+    await clearCreatePending(object, this.patcher(object));
   }
 
   private async removeFinalizer(object: O): Promise<void> {
-    const finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await this.opts.writer.patchMetadata(this.kind, object, { finalizers });
+    await removeFinalizer(object, this.patcher(object));
+  }
+
+  private patcher(object: O): MetadataPatcher {
+    return (patch) => this.opts.writer.patchMetadata(this.kind, object, patch);
   }
 
   // ------------------------------------------------------------------------------------------
   // Outcomes, errors and status
 
   private done(message: string, object: O): Outcome {
-    const period = parseDuration(object.spec.resyncPeriod) ?? this.timing.resyncMs;
-    const resyncAfterMs = Math.round(period * (1 + this.timing.resyncJitter * this.random()));
-    return { kind: "done", message, resyncAfterMs };
+    return doneOutcome(message, object, this.timing, this.random);
   }
 
   private polling(reason: Reason, message: string): Outcome {
-    return { kind: "polling", reason, message, afterMs: this.timing.pollMs };
+    return pollingOutcome(reason, message, this.timing);
   }
 
   private stalled(reason: Reason, message: string): Outcome {
-    const retryAfterMs = Math.round(this.timing.stalledRetryMs * (1 + 0.2 * this.random()));
-    return { kind: "stalled", reason, message, retryAfterMs };
+    return stalledOutcome(reason, message, this.timing, this.random);
   }
 
   /** Errors become retry (throttled, transient, conflict) or stalled (needs the user). */
   private classify(err: unknown, doing: string): Outcome {
     if (err instanceof Stop) return err.outcome;
-    if (isCloudDigitError(err)) return this.classifyCloud(err, doing);
+    if (isCloudDigitError(err)) {
+      const message = `cannot ${doing} the cloud ${this.kind}: ${err.message}`;
+      return cloudErrorOutcome(err, message, this.timing, this.random);
+    }
     if (err instanceof SpecError)
       return this.stalled(Reason.InvalidSpec, `cannot ${doing} the cloud ${this.kind}: ${err.message}`);
     const message = err instanceof Error ? err.message : String(err);
     return { kind: "retry", reason: Reason.ReconcileError, message: `cannot ${doing}: ${message}` };
   }
 
-  private classifyCloud(err: CloudDigitError, doing: string): Outcome {
-    const message = `cannot ${doing} the cloud ${this.kind}: ${err.message}`;
-    switch (err.kind) {
-      case "throttled":
-        return {
-          kind: "retry",
-          reason: Reason.Throttled,
-          message,
-          afterMs: err.retryAfterMs ?? this.timing.throttledFallbackMs,
-        };
-      case "transient":
-        return { kind: "retry", reason: Reason.TransientError, message, afterMs: err.retryAfterMs };
-      case "conflict":
-      case "not_found":
-        return { kind: "retry", reason: Reason.Conflict, message };
-      case "invalid":
-        return this.stalled(Reason.InvalidSpec, message);
-      case "quota":
-        return this.stalled(Reason.QuotaExceeded, message);
-      case "forbidden":
-        return this.stalled(Reason.Forbidden, message);
-      case "unauthenticated":
-        return this.stalled(Reason.Unauthenticated, message);
-      case "not_implemented":
-        return this.stalled(Reason.NotImplemented, message);
-    }
-  }
-
   /** Runs a cloud call, turning its failure into the outcome that ends this reconcile. */
-  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new Stop(this.classify(err, doing));
-    }
+  private call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return stopOnFailure(fn, (err) => this.classify(err, doing));
   }
 
   private operation(object: O, api: CloudApi, deps: Resolved, signal?: AbortSignal): Operation<O> {
@@ -601,25 +545,16 @@ export class ManagedReconciler<
   ): Promise<ManagedStatus> {
     const previous = object.status ?? {};
     const nowIso = metaTime(this.now());
-    const status: ManagedStatus = { ...previous };
-    if (observed.id === null) delete status.id;
-    else if (observed.id !== undefined) status.id = observed.id;
-    if (observed.state === null) delete status.state;
-    else if (observed.state !== undefined) status.state = observed.state;
-    if (observed.atProvider === null) delete status.atProvider;
-    else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
-    if (outcome.kind !== "paused" && outcome.kind !== "retry")
-      status.observedGeneration = object.metadata.generation;
+    const status = observedStatus(previous, observed, outcome, object.metadata.generation);
     status.conditions = conditionsFor(outcome, previous.conditions, object.metadata.generation, nowIso);
-    delete status.lastSyncTime;
-
-    const withoutTime = { ...previous };
-    delete withoutTime.lastSyncTime;
-    const changed = !sameJson(normalize(withoutTime), normalize(status));
-    const lastSync = previous.lastSyncTime ? Date.parse(previous.lastSyncTime) : 0;
-    const heartbeatDue = observed.synced && this.now() - lastSync >= this.timing.lastSyncHeartbeatMs;
-    status.lastSyncTime = observed.synced && (changed || heartbeatDue) ? nowIso : previous.lastSyncTime;
-    if (status.lastSyncTime === undefined) delete status.lastSyncTime;
+    const now = { ms: this.now(), iso: nowIso };
+    const worthWriting = stampLastSyncTime(
+      previous,
+      status,
+      observed.synced,
+      now,
+      this.timing.lastSyncHeartbeatMs,
+    );
 
     this.opts.metrics?.observe(
       this.kind,
@@ -630,58 +565,16 @@ export class ManagedReconciler<
         synced: status.conditions.find((c) => c.type === ConditionType.Synced)?.status === "True",
       },
     );
-    this.emitForTransition(object, outcome, previous);
-    if (!changed && !heartbeatDue) return previous;
+    const event = transitionEvent(outcome, previous);
+    if (event) this.emit(object, event.type, event.reason, event.message);
+    if (!worthWriting) return previous;
     const written = await this.opts.writer.writeStatus(this.kind, object, status);
     object.metadata = written.metadata;
     return status;
   }
 
-  /** One event per change of situation, not one per retry. */
-  private emitForTransition(
-    object: O,
-    outcome: Exclude<Outcome, { kind: "gone" }>,
-    previous: ManagedStatus,
-  ): void {
-    const prevReady = previous.conditions?.find((c) => c.type === ConditionType.Ready);
-    const prevSynced = previous.conditions?.find((c) => c.type === ConditionType.Synced);
-    switch (outcome.kind) {
-      case "stalled":
-        if (prevSynced?.reason !== outcome.reason || prevSynced.message !== outcome.message) {
-          this.emit(object, "Warning", outcome.reason, outcome.message);
-        }
-        break;
-      case "retry":
-        if (prevSynced?.reason !== outcome.reason)
-          this.emit(object, "Warning", outcome.reason, outcome.message);
-        break;
-      case "waiting":
-        if (prevReady?.reason !== outcome.reason || prevReady.message !== outcome.message) {
-          this.emit(object, "Normal", outcome.reason, outcome.message);
-        }
-        break;
-      case "done":
-        if (prevReady?.status !== "True") this.emit(object, "Normal", Reason.Available, outcome.message);
-        break;
-      case "paused":
-        if (prevSynced?.reason !== Reason.ReconcilePaused) {
-          this.emit(object, "Normal", Reason.ReconcilePaused, "reconciliation paused by annotation");
-        }
-        break;
-      case "polling":
-        break;
-    }
-  }
-
   private emit(object: O, type: EventType, reason: string, message: string): void {
     this.opts.events.record(this.kind, object, type, reason, message);
-  }
-
-  private remaining(memo: Memo): Outcome {
-    const left = Math.max(1, memo.until - this.now());
-    if (memo.outcome.kind === "done") return { ...memo.outcome, resyncAfterMs: left };
-    if (memo.outcome.kind === "stalled") return { ...memo.outcome, retryAfterMs: left };
-    return memo.outcome;
   }
 
   /**
@@ -719,21 +612,6 @@ export class ManagedReconciler<
   }
 }
 
-/** A 409 from the Kubernetes API (stale resourceVersion); cloud conflicts never reach publish. */
-function isStaleWrite(err: unknown): boolean {
-  return err instanceof Error && err.name === "ApiError" && (err as { status?: number }).status === 409;
-}
-
-function isPaused(object: ManagedObject): boolean {
-  return object.metadata.annotations?.[PAUSED_ANNOTATION] === "true";
-}
-
-export function isReady(object: ManagedObject): boolean {
-  return (
-    object.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === "True") ?? false
-  );
-}
-
 function whyNotReady(target: ManagedObject | undefined): string {
   if (!target) return "it does not exist";
   if (target.metadata.deletionTimestamp) return "it is being deleted";
@@ -744,25 +622,4 @@ function whyNotReady(target: ManagedObject | undefined): string {
 
 function fields(changes: { field: string }[]): string {
   return changes.map((c) => c.field).join(", ");
-}
-
-function normalize(status: ManagedStatus): ManagedStatus {
-  return JSON.parse(JSON.stringify(status)) as ManagedStatus;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  }
-  return value;
 }
