@@ -28,7 +28,7 @@ const PROFILES: Record<"ci" | "full", Omit<ReliabilityProfile, "seed">> = {
     name: "full",
     campaignGroups: 40,
     campaignUpdates: 50,
-    crashGroups: 10,
+    crashGroups: 20,
     killsPerPhase: 11,
     failoverGroups: 10,
   },
