@@ -62,7 +62,9 @@ async function changeAndConverge(): Promise<number> {
     await env.apply(updatedObject(o, revision));
   });
   await addGroup();
-  await waitConverged(env, objects.length, 300_000);
+  // Recovery takes 2-25 s here; two minutes is generous and stays well below the 300 s an
+  // unanswered apiserver request can hang (undici's default headers timeout).
+  await waitConverged(env, objects.length, 120_000);
   await waitUntil(
     `cloud at revision ${revision}`,
     async () => {
