@@ -98,6 +98,13 @@ describe("create, observe, converge", () => {
     expect(requeue?.requeueAfterMs).toBe(126_000);
   });
 
+  it("creates a fresh object without first listing by tags (no create-pending mark: nothing to adopt)", async () => {
+    const h = new Harness();
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.calls).toEqual(["vpc.create"]);
+  });
+
   it("adopts its own orphan after a crash between create and status write instead of creating twice", async () => {
     const h = new Harness();
     h.kube.apply("VPC", "net", vpcSpec);

@@ -233,11 +233,17 @@ export class ManagedReconciler<
       // look for an earlier create either (one list call saved per dependency event).
       const early = this.resolveDependencies(object, "create");
       if (early.missing) return this.waitingOn(early.missing);
-      const found = await this.call("read", () =>
-        actuator.findByTags(api, ownershipTags(object, this.kind), signal),
-      );
-      cloud = found.find((c) => c.state !== "deleting") ?? found[0];
-      adopted = cloud !== undefined;
+      // Only a create-pending mark (written before every create, cleared only after the ID is in
+      // status) means an earlier create may have happened: without it there is nothing of ours to
+      // find, and a fresh object spends one call (its create) instead of two. Were the mark ever
+      // lost, the create's idempotency key (the UID) still returns the earlier resource.
+      if (isCreatePending(object)) {
+        const found = await this.call("read", () =>
+          actuator.findByTags(api, ownershipTags(object, this.kind), signal),
+        );
+        cloud = found.find((c) => c.state !== "deleting") ?? found[0];
+        adopted = cloud !== undefined;
+      }
     }
 
     const deps = this.resolveDependencies(object, cloud ? "always" : "create");
