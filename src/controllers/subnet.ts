@@ -9,6 +9,7 @@ import {
   type Dependency,
 } from "./actuator.ts";
 import type { Subnet } from "./cloud-api.ts";
+import { findBatched } from "./batched-find.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet> = {
   kind: "Subnet",
@@ -16,7 +17,7 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
     const ref = object.spec.vpcRef;
     return ref ? [{ kind: "VPC", name: ref.name, neededFor: "create", blocksDeletion: true }] : [];
   },
-  get: (api, id, signal) => api.network.subnets.find(id, { signal }),
+  get: (api, id, signal) => findBatched(api.network.subnets, id, signal),
   findByTags: (api, tags, signal) => api.network.subnets.listAll({ tags }, { signal }),
   create(op) {
     const { spec } = op.object;

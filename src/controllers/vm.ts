@@ -14,6 +14,7 @@ import {
   type Resolved,
 } from "./actuator.ts";
 import type { Server } from "./cloud-api.ts";
+import { findBatched } from "./batched-find.ts";
 
 const TRANSITIONAL = ["building", "starting", "stopping", "rebooting", "resizing", "deleting"];
 
@@ -76,7 +77,7 @@ export const vmActuator: Actuator<VM, Server> = {
       })),
     ];
   },
-  get: (api, id, signal) => api.compute.servers.find(id, { signal }),
+  get: (api, id, signal) => findBatched(api.compute.servers, id, signal),
   findByTags: (api, tags, signal) => api.compute.servers.listAll({ tags }, { signal }),
   async create(op) {
     const { spec } = op.object;
