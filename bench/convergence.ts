@@ -104,7 +104,20 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
+      while (next < items.length) {
+        const item = items[next++] as T;
+        // The apiserver may close an HTTP/2 connection (GOAWAY) under load: retry, bounded.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await fn(item);
+            break;
+          } catch (err) {
+            const status = (err as { status?: number }).status;
+            if (attempt > 1 && status === 409) break; // the lost attempt had landed
+            if (attempt >= 3 || status !== 0) throw err;
+          }
+        }
+      }
     }),
   );
 }

@@ -72,7 +72,7 @@ export function findBatched<R extends { id: string }>(
   let batcher = batchers.get(collection) as FindBatcher<R> | undefined;
   if (!batcher) {
     batcher = new FindBatcher(collection);
-    batchers.set(collection, batcher as unknown as FindBatcher<{ id: string }>);
+    batchers.set(collection, batcher);
   }
   return batcher.find(id, signal);
 }

@@ -1,0 +1,225 @@
+/**
+ * Scale (issue 10): --objects objects of our kinds (VPC, Subnet, Volume in turn) in a real
+ * kube-apiserver + etcd, created with the paused annotation so that they cost no cloud creates,
+ * plus --live unpaused VPCs converged against the sandbox. The operator then runs as its own
+ * process (`src/main.ts`, default settings) so that its RSS is its own: the bench measures the
+ * time from spawn to /healthz (process up) and to /readyz (caches synced), RSS over the start-up
+ * pass (every object reconciled once), and the latency from a spec change of a live object to the
+ * status update that answers it (observedGeneration caught up), with all the objects in cache.
+ *
+ *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s]
+ *
+ * Bounded: --objects creates, one operator process killed at the end, --live spec changes.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { startSandbox } from "../sandbox/server.ts";
+import { parseDuration } from "../src/controllers/duration.ts";
+import { resourceType, SECRET_RESOURCE } from "../src/controllers/kube-adapters.ts";
+import { KubeClient } from "../src/runtime/kube-client.ts";
+import { startControlPlane } from "../test/support/control-plane.ts";
+import { freePort } from "../test/support/process.ts";
+import { installCrds, sampleObjects } from "../test/integration/controllers/manifests.ts";
+
+const { values } = parseArgs({
+  options: {
+    objects: { type: "string", default: "10000" },
+    live: { type: "string", default: "40" },
+    settle: { type: "string", default: "60s" },
+  },
+});
+const total = Number(values.objects);
+const live = Number(values.live);
+const settleMs = parseDuration(values.settle) ?? 60_000;
+const TOKEN = "cd_sandbox_demo_token";
+const ns = "bench-scale";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        // The apiserver may close an HTTP/2 connection (GOAWAY) under load: retry, bounded.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await fn(item);
+            break;
+          } catch (err) {
+            const status = (err as { status?: number }).status;
+            if (attempt > 1 && status === 409) break; // the lost attempt had landed
+            if (attempt >= 3 || status !== 0) throw err;
+          }
+        }
+      }
+    }),
+  );
+}
+
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+const cp = await startControlPlane({ log: (l) => console.error(`[control-plane] ${l}`) });
+const sandbox = await startSandbox({
+  tokens: [{ token: TOKEN, projects: ["demo"], name: "bench" }],
+  quotas: { vpcs: live + 10 },
+  delays: { vpc: 200 },
+});
+let operator: ReturnType<typeof spawn> | undefined;
+try {
+  const client = new KubeClient(cp.kubeConfig());
+  await installCrds(client);
+  await client.request("POST", "/api/v1/namespaces", { body: { metadata: { name: ns } } });
+  for (const obj of sampleObjects(sandbox.url)) {
+    if (obj.kind !== "Secret" && obj.kind !== "ProviderConfig") continue;
+    const rt = obj.kind === "Secret" ? SECRET_RESOURCE : resourceType("ProviderConfig");
+    await client.create(rt, { ...obj, metadata: { ...obj.metadata, namespace: ns } });
+  }
+  const kinds = ["VPC", "Subnet", "Volume"] as const;
+  const specs = {
+    VPC: (i: number) => ({ cidr: `10.${i % 256}.0.0/16` }),
+    Subnet: (i: number) => ({
+      vpcRef: { name: `p${i - 1}` },
+      cidr: `10.${i % 256}.1.0/24`,
+      zone: "bd-dha-1a",
+    }),
+    Volume: () => ({ sizeGiB: 10, type: "nvme", zone: "bd-dha-1a" }),
+  };
+  const createStarted = Date.now();
+  await pool(
+    Array.from({ length: total }, (_, i) => i),
+    32,
+    (i) => {
+      const kind = kinds[i % 3] ?? "VPC";
+      return client.create(resourceType(kind), {
+        apiVersion: "clouddigit.ai/v1alpha1",
+        kind,
+        metadata: { name: `p${i}`, namespace: ns, annotations: { "clouddigit.ai/paused": "true" } },
+        spec: specs[kind](i),
+      });
+    },
+  );
+  const createSeconds = (Date.now() - createStarted) / 1000;
+  for (let i = 0; i < live; i++) {
+    await client.create(resourceType("VPC"), {
+      apiVersion: "clouddigit.ai/v1alpha1",
+      kind: "VPC",
+      metadata: { name: `live${i}`, namespace: ns },
+      spec: { cidr: `10.${i}.0.0/16`, description: "v1" },
+    });
+  }
+
+  const port = await freePort();
+  const spawnedAt = Date.now();
+  operator = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: {
+      ...process.env,
+      KUBECONFIG: cp.kubeconfigPath,
+      WATCH_NAMESPACES: ns,
+      HEALTH_ADDRESS: `127.0.0.1:${port}`,
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const pid = operator.pid ?? 0;
+  const probe = async (path: string) => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}${path}`)).status === 200;
+    } catch {
+      return false;
+    }
+  };
+  let upMs = 0;
+  let readyMs = 0;
+  while (!readyMs) {
+    if (Date.now() - spawnedAt > 180_000) throw new Error("operator not ready within 180 s");
+    if (!upMs && (await probe("/healthz"))) upMs = Date.now() - spawnedAt;
+    if (upMs && (await probe("/readyz"))) readyMs = Date.now() - spawnedAt;
+    await sleep(50);
+  }
+  const rssAtReady = rssMB(pid);
+  // The start-up pass: every object reconciled once (paused ones write their Synced=False once).
+  let rssMax = rssAtReady;
+  const settleEnd = Date.now() + settleMs;
+  const liveReady = async () => {
+    const list = await client.list(resourceType("VPC"), { namespace: ns });
+    return list.items.filter(
+      (o) =>
+        o.metadata.name?.startsWith("live") &&
+        (o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some(
+          (c) => c.type === "Ready" && c.status === "True",
+        ),
+    ).length;
+  };
+  while (Date.now() < settleEnd || (await liveReady()) < live) {
+    rssMax = Math.max(rssMax, rssMB(pid));
+    if (Date.now() > settleEnd + 300_000) throw new Error("live objects not Ready");
+    await sleep(1_000);
+  }
+  const rssAfterStartup = rssMB(pid);
+
+  // Change-to-condition latency, one live object at a time, all objects in cache.
+  const latencies: number[] = [];
+  for (let i = 0; i < live; i++) {
+    const name = `live${i}`;
+    const t0 = Date.now();
+    const patched = await client.patch(
+      resourceType("VPC"),
+      ns,
+      name,
+      { spec: { description: "v2" } },
+      "merge",
+    );
+    const generation = patched.metadata.generation ?? 0;
+    for (;;) {
+      const o = await client.get<{
+        metadata: { generation?: number };
+        status?: { observedGeneration?: number };
+      }>(resourceType("VPC"), ns, name);
+      if ((o.status?.observedGeneration ?? 0) >= generation) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`${name}: no status update within 60 s`);
+      await sleep(20);
+    }
+    latencies.push(Date.now() - t0);
+    rssMax = Math.max(rssMax, rssMB(pid));
+  }
+  latencies.sort((a, b) => a - b);
+  console.error(
+    JSON.stringify(
+      {
+        objects: total,
+        live,
+        loadAverage: loadavg().map((l) => +l.toFixed(2)),
+        createSeconds: +createSeconds.toFixed(1),
+        spawnToHealthzSeconds: +(upMs / 1000).toFixed(2),
+        spawnToReadyzSeconds: +(readyMs / 1000).toFixed(2),
+        cacheSyncSeconds: +((readyMs - upMs) / 1000).toFixed(2),
+        rssAtReadyMB: rssAtReady,
+        rssAfterStartupPassMB: rssAfterStartup,
+        rssMaxMB: rssMax,
+        specChangeToStatusMs: {
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
+          max: latencies.at(-1),
+        },
+        cloudCalls: sandbox.counts().total,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  operator?.kill("SIGTERM");
+  await sleep(500);
+  if (operator && operator.exitCode === null) operator.kill("SIGKILL");
+  await sandbox.close();
+  await cp.stop();
+}
