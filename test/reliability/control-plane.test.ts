@@ -43,7 +43,7 @@ async function supervise(): Promise<void> {
     const code = await current.process.exited;
     if (!supervising) return;
     exits.push(code);
-    await env.startOperator({ leaderElect: true });
+    await env.startOperator({ leaderElect: true, logLevel: "debug" });
   }
 }
 
@@ -87,7 +87,7 @@ beforeAll(async () => {
   env = await startReliabilityEnv("rel-controlplane", { seed: profile.seed });
   ledger = new OwnershipLedger(env.sandbox);
   ledger.start();
-  await env.startOperator({ leaderElect: true });
+  await env.startOperator({ leaderElect: true, logLevel: "debug" });
   void supervise();
   await addGroup();
   await addGroup();
