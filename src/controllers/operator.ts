@@ -5,7 +5,7 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import type { ClientFactory } from "../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
 import { EventRecorder } from "../runtime/events.ts";
-import type { Informer } from "../runtime/informer.ts";
+import { stripManagedFields, type Informer } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { writeStatus } from "../runtime/status.ts";
 import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
@@ -50,6 +50,8 @@ export function registerOperator(opts: OperatorOptions): Operator {
       kind,
       manager.informer(resourceType(kind), {
         indexers: { [REFS_INDEX]: refsIndex(kind), [PROVIDER_CONFIG_INDEX]: providerConfigIndex },
+        // Nothing here reads managedFields, more than half of each cached object (10,000 objects).
+        transform: stripManagedFields,
       }),
     ]),
   ) as ManagedInformers;
