@@ -4,8 +4,8 @@
  * against a real kube-apiserver + etcd (audit log on) and the sandbox with its real per-token
  * limits (burst 60, 30 req/s) and fixed provisioning delays (VPC and Subnet 500 ms, Volume
  * 1000 ms), the operator in-process with its defaults (resync 10 min, 4 workers per kind) except
- * --poll. Reports time to all Ready against the floor (creates / 30 req/s + the longest
- * provisioning delay), cloud calls per resource by kind, 429s, kube writes, and writes an SVG of
+ * --poll and --concurrency (workers per kind). Reports time to all Ready against the floor
+ * (creates / 30 req/s + the longest provisioning delay), cloud calls per resource by kind, 429s, kube writes, and writes an SVG of
  * the Ready count over time.
  *
  * With --window > 0 it then measures the steady state: the operator is restarted with --resync
@@ -13,7 +13,7 @@
  * let settle, and cloud calls / kube writes / CPU / RSS are counted over --window; calls are
  * extrapolated to the default resync by the ratio of resync periods (calls scale with 1/resync).
  *
- *   scripts/with-node --import tsx bench/convergence.ts --objects 1000 [--poll 1s] [--window 120s --resync 60s] [--svg docs/benchmarks/convergence-1000.svg]
+ *   scripts/with-node --import tsx bench/convergence.ts --objects 1000 [--poll 1s] [--concurrency 4] [--window 120s --resync 60s] [--svg docs/benchmarks/convergence-1000.svg]
  *
  * Bounded: --objects creates, 15 min convergence deadline, one window.
  */
@@ -32,6 +32,7 @@ const { values } = parseArgs({
   options: {
     objects: { type: "string", default: "100" },
     poll: { type: "string", default: "1s" },
+    concurrency: { type: "string", default: "4" },
     window: { type: "string", default: "0s" },
     resync: { type: "string", default: "60s" },
     svg: { type: "string" },
@@ -134,6 +135,7 @@ const operatorConfig = (resync: number) => ({
   namespaces: [ns],
   healthAddress: { host: "127.0.0.1", port: 0 },
   pollInterval: pollMs,
+  concurrency: Number(values.concurrency),
   resync,
 });
 let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
@@ -202,6 +204,7 @@ try {
   const floorSeconds = total / RATE + Math.max(...Object.values(DELAYS)) / 1000;
   const result: Record<string, unknown> = {
     objects: total,
+    workersPerKind: Number(values.concurrency),
     perKind,
     loadAverageAtStart: load.map((l) => +l.toFixed(2)),
     appliedSeconds: +(appliedMs / 1000).toFixed(1),

@@ -7,7 +7,7 @@
  * pass (every object reconciled once), and the latency from a spec change of a live object to the
  * status update that answers it (observedGeneration caught up), with all the objects in cache.
  *
- *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s]
+ *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160]
  *
  * Bounded: --objects creates, one operator process killed at the end, --live spec changes.
  */
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     objects: { type: "string", default: "10000" },
     live: { type: "string", default: "40" },
     settle: { type: "string", default: "60s" },
+    /** Optional V8 old-space cap for the operator in MB (what a container limit would set). */
+    heap: { type: "string" },
   },
 });
 const total = Number(values.objects);
@@ -119,7 +121,8 @@ try {
 
   const port = await freePort();
   const spawnedAt = Date.now();
-  operator = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const heapFlags = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
+  operator = spawn(process.execPath, [...heapFlags, "--import", "tsx", "src/main.ts"], {
     env: {
       ...process.env,
       KUBECONFIG: cp.kubeconfigPath,
@@ -192,11 +195,16 @@ try {
     rssMax = Math.max(rssMax, rssMB(pid));
   }
   latencies.sort((a, b) => a - b);
+  const events = await client.list(
+    { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
+    { namespace: ns },
+  );
   console.error(
     JSON.stringify(
       {
         objects: total,
         live,
+        heapCapMB: values.heap ?? "default",
         loadAverage: loadavg().map((l) => +l.toFixed(2)),
         createSeconds: +createSeconds.toFixed(1),
         spawnToHealthzSeconds: +(upMs / 1000).toFixed(2),
@@ -211,6 +219,7 @@ try {
           max: latencies.at(-1),
         },
         cloudCalls: sandbox.counts().total,
+        eventsInNamespace: events.items.length,
       },
       null,
       2,
