@@ -7,7 +7,7 @@
  * pass (every object reconciled once), and the latency from a spec change of a live object to the
  * status update that answers it (observedGeneration caught up), with all the objects in cache.
  *
- *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160]
+ *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160] [--entry DIR/src/main.js]
  *
  * Bounded: --objects creates, one operator process killed at the end, --live spec changes.
  */
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     settle: { type: "string", default: "60s" },
     /** Optional V8 old-space cap for the operator in MB (what a container limit would set). */
     heap: { type: "string" },
+    /** A compiled entry run without tsx, as in the image: `tsc -p tsconfig.build.json --outDir DIR`,
+     *  DIR/src/main.js (with DIR/node_modules linked to the checkout's). */
+    entry: { type: "string" },
   },
 });
 const total = Number(values.objects);
@@ -122,7 +125,8 @@ try {
   const port = await freePort();
   const spawnedAt = Date.now();
   const heapFlags = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
-  operator = spawn(process.execPath, [...heapFlags, "--import", "tsx", "src/main.ts"], {
+  const entry = values.entry ? [values.entry] : ["--import", "tsx", "src/main.ts"];
+  operator = spawn(process.execPath, [...heapFlags, ...entry], {
     env: {
       ...process.env,
       KUBECONFIG: cp.kubeconfigPath,
@@ -205,6 +209,7 @@ try {
         objects: total,
         live,
         heapCapMB: values.heap ?? "default",
+        entry: values.entry ?? "src/main.ts (tsx)",
         loadAverage: loadavg().map((l) => +l.toFixed(2)),
         createSeconds: +createSeconds.toFixed(1),
         spawnToHealthzSeconds: +(upMs / 1000).toFixed(2),
