@@ -236,7 +236,8 @@ export class ManagedReconciler<
       // Only a create-pending mark (written before every create, cleared only after the ID is in
       // status) means an earlier create may have happened: without it there is nothing of ours to
       // find, and a fresh object spends one call (its create) instead of two. Were the mark ever
-      // lost, the create's idempotency key (the UID) still returns the earlier resource.
+      // lost, the create's idempotency key (the UID) still returns the earlier resource for as long
+      // as the cloud keeps that key.
       if (isCreatePending(object)) {
         const found = await this.call("read", () =>
           actuator.findByTags(api, ownershipTags(object, this.kind), signal),
