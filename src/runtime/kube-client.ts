@@ -90,6 +90,9 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** Deadline of one non-watch request, body included (undici alone would wait 300 s for headers). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /**
  * Plain-JSON access to any resource type over the kubeconfig's connection (client-node supplies
  * TLS material and credentials; undici does the HTTP). One keep-alive connection pool per client.
@@ -98,6 +101,11 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Observes every request before it is sent (metrics, tests counting writes). */
   onRequest?: (method: HttpMethod, path: string) => void;
+  /**
+   * Deadline of each non-watch request (default 30 s). A connection left half-open by an
+   * apiserver restart would otherwise hold a reconcile, and the worker running it, for minutes.
+   */
+  requestTimeoutMs?: number;
 }
 
 export class KubeClient {
@@ -234,9 +242,20 @@ export class KubeClient {
   }
 
   async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, opts);
-    const text = await res.text();
-    return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+    const timeoutMs = this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    try {
+      const res = await this.send(method, path, { ...opts, signal });
+      const text = await res.text();
+      return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+    } catch (err) {
+      // The caller's own cancellation stays an abort; our deadline becomes a retryable error.
+      if (deadline.aborted && !opts.signal?.aborted) {
+        throw new ApiError(0, "Timeout", `${method} ${path}: no complete response within ${timeoutMs} ms`);
+      }
+      throw err;
+    }
   }
 
   private async send(method: HttpMethod, path: string, opts: RequestOptions): Promise<Response> {
