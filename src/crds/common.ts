@@ -137,10 +137,20 @@ export function localRef(kind: string) {
   );
 }
 
-export function tags() {
+/** Tag keys the REST API accepts (the sandbox enforces the same): ASCII, no spaces or look-alikes. */
+export const REST_TAG_KEY_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$";
+
+/**
+ * Tags of a cloud resource. `rest` (the REST kinds) also restricts keys to the REST API's character
+ * set, so a key the cloud would refuse (a zero-width space, a colon) is refused at admission.
+ */
+export function tags(opts: { rest?: boolean } = {}) {
+  const keys = opts.rest
+    ? "keys 1-128 characters of letters, digits, '.', '_', '/', '-', starting with a letter or digit"
+    : "keys up to 128 characters";
   return doc(
     z.record(z.string().min(1).max(128), z.string().max(256)),
-    `Tags (key/value labels) on the cloud resource. Up to 50 tags; keys up to 128 characters, values up to 256. Keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator's ownership tags.`,
+    `Tags (key/value labels) on the cloud resource. Up to 50 tags; ${keys}; values up to 256 characters. Keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator's ownership tags.`,
     {
       rules: [
         {
@@ -148,6 +158,15 @@ export function tags() {
           message: `tag keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator`,
         },
         { rule: "self.all(k, k.size() <= 128)", message: "tag keys must be at most 128 characters" },
+        ...(opts.rest
+          ? [
+              {
+                rule: `self.all(k, k.matches('${REST_TAG_KEY_PATTERN}'))`,
+                message:
+                  "tag keys may only use letters, digits, '.', '_', '/' and '-', and must start with a letter or digit",
+              },
+            ]
+          : []),
       ],
       // Declared through meta because zod's record has no size limit and CEL needs one for its cost budget.
       maxProperties: 50,

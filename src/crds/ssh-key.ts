@@ -36,7 +36,7 @@ export const sshKeySpec = managedSpec(
           "publicKey must be one line of an OpenSSH public key: ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521, then the base64 key matching that type, then an optional comment",
       },
     ),
-    tags: tags().optional(),
+    tags: tags({ rest: true }).optional(),
   },
   {
     kind: "SSHKey",

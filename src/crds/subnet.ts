@@ -35,7 +35,7 @@ export const subnetSpec = managedSpec(
       "IPv4 address range of the subnet in CIDR notation, e.g. 10.0.1.0/24; must lie inside the VPC's range (checked by the operator). Prefix /16 to /28; host bits must be zero. Immutable.",
     ),
     zone: zone("subnet"),
-    tags: tags().optional(),
+    tags: tags({ rest: true }).optional(),
   },
   {
     kind: "Subnet",

@@ -99,7 +99,7 @@ export const vmSpec = managedSpec(
       `Volumes in the same namespace to attach to the VM (at most ${MAX_ATTACHED_VOLUMES}). Removing one detaches it. A volume must be in the VM's zone.`,
       { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] },
     ),
-    tags: tags().optional(),
+    tags: tags({ rest: true }).optional(),
   },
   {
     kind: "VM",

@@ -44,7 +44,7 @@ export const volumeSpec = managedSpec(
       "Provisioned IOPS, 100 to 100000. Only for type piops, where it is required.",
     ),
     zone: zone("volume"),
-    tags: tags().optional(),
+    tags: tags({ rest: true }).optional(),
   },
   {
     kind: "Volume",

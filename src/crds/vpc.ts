@@ -20,7 +20,7 @@ export const vpcSpec = managedSpec(
   {
     cidr: ipv4Cidr("VPC", 16, 24),
     description: doc(z.string().max(255).optional(), "Free-text description of the VPC in the cloud."),
-    tags: tags().optional(),
+    tags: tags({ rest: true }).optional(),
   },
   {
     kind: "VPC",

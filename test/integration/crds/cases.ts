@@ -81,6 +81,18 @@ export const rejectedCreates: RejectedCreate[] = [
     message: "reserved for the operator",
   },
   {
+    name: "VPC tag key with a zero-width space (looks like an allowed key)",
+    manifest: vpc("v6b", { tags: { "team\u200b": "a" } }),
+    field: "spec.tags",
+    message: "tag keys may only use letters, digits",
+  },
+  {
+    name: "VM tag key with a colon (the REST API refuses it)",
+    manifest: vm("m-tag", { tags: { "team:a": "b" } }),
+    field: "spec.tags",
+    message: "tag keys may only use letters, digits",
+  },
+  {
     name: "importID that is not an ID",
     manifest: vpc("v7", { importID: "vpc_123" }),
     field: "spec.importID",
