@@ -98,7 +98,7 @@ export class ClientFactory {
           { metrics: this.metrics, logger: this.logger },
         )
       : undefined;
-    return { api: new CloudDigitApi(rest), buckets, credential: settings.credential };
+    return { api: new CloudDigitApi(rest, settings.region), buckets, credential: settings.credential };
   }
 
   /** An API-token credential (`X-Cd-Token`); call `update()` on it when the Secret changes. */

@@ -3,6 +3,8 @@
 import type { CreateOptions, DeleteOutcome, ListFilter } from "../client/api/collection.ts";
 import type {
   CommonPatch,
+  Flavor,
+  Image,
   Region,
   Server,
   ServerAction,
@@ -46,8 +48,13 @@ export interface CloudApi {
   compute: {
     sshKeys: CollectionApi<SshKey, SshKeyCreate, CommonPatch>;
     servers: ServersApi;
+    /** Catalogs; without them (in-memory test clouds) the create-time checks leave names to the cloud. */
+    flavors?(opts?: CallOptions): Promise<Flavor[]>;
+    images?(opts?: CallOptions): Promise<Image[]>;
   };
   storage: { volumes: VolumesApi };
   /** The catalog of regions: a cheap authenticated call that proves credentials work. */
   regions(opts?: CallOptions): Promise<Region[]>;
+  /** The region this client's endpoint serves (zones are checked against it). */
+  readonly region?: string | undefined;
 }

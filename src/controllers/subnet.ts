@@ -10,6 +10,7 @@ import {
 } from "./actuator.ts";
 import type { Subnet } from "./cloud-api.ts";
 import { findBatched } from "./batched-find.ts";
+import { requireExisting, requireInCatalog } from "./catalog-checks.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet> = {
   kind: "Subnet",
@@ -19,8 +20,16 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
   },
   get: (api, id, signal) => findBatched(api.network.subnets, id, signal),
   findByTags: (api, tags, signal) => api.network.subnets.listAll({ tags }, { signal }),
-  create(op) {
+  async create(op) {
     const { spec } = op.object;
+    await requireInCatalog(op.api, "zones", "spec.zone", spec.zone, op.signal);
+    if (spec.vpcID) {
+      await requireExisting(
+        (id) => findBatched(op.api.network.vpcs, id, op.signal),
+        "spec.vpcID",
+        spec.vpcID,
+      );
+    }
     if (spec.vpcRef) {
       // Checked here too (the cloud refuses it as well) for a message that names both objects.
       const vpcCidr = op.deps.get({ kind: "VPC", name: spec.vpcRef.name })?.atProvider.cidr;

@@ -15,6 +15,7 @@ import {
 } from "./actuator.ts";
 import type { Server } from "./cloud-api.ts";
 import { findBatched } from "./batched-find.ts";
+import { requireExisting, requireInCatalog } from "./catalog-checks.ts";
 
 const TRANSITIONAL = ["building", "starting", "stopping", "rebooting", "resizing", "deleting"];
 
@@ -81,6 +82,25 @@ export const vmActuator: Actuator<VM, Server> = {
   findByTags: (api, tags, signal) => api.compute.servers.listAll({ tags }, { signal }),
   async create(op) {
     const { spec } = op.object;
+    await requireInCatalog(op.api, "flavors", "spec.flavor", spec.flavor, op.signal);
+    await requireInCatalog(op.api, "images", "spec.image", spec.image, op.signal);
+    if (spec.subnetID) {
+      const subnetID = spec.subnetID;
+      await requireExisting(
+        (id) => findBatched(op.api.network.subnets, id, op.signal),
+        "spec.subnetID",
+        subnetID,
+      );
+    }
+    await Promise.all(
+      (spec.sshKeyIDs ?? []).map((keyID, i) =>
+        requireExisting(
+          (id) => findBatched(op.api.compute.sshKeys, id, op.signal),
+          `spec.sshKeyIDs[${i}]`,
+          keyID,
+        ),
+      ),
+    );
     const subnetId = spec.subnetID ?? op.deps.id({ kind: "Subnet", name: spec.subnetRef?.name ?? "" });
     const sshKeyIds = [
       ...(spec.sshKeyRefs ?? []).map((r) => op.deps.id({ kind: "SSHKey", name: r.name })),
@@ -132,6 +152,7 @@ export const vmActuator: Actuator<VM, Server> = {
     // One power or size action per reconcile; the key makes a repeated POST harmless.
     const actionKey = (what: string) => `${metadata.uid ?? ""}/${what}/${cloud.updated_at ?? cloud.state}`;
     if (has("flavor")) {
+      await requireInCatalog(op.api, "flavors", "spec.flavor", spec.flavor, op.signal);
       const crossFamily = family(spec.flavor) !== family(cloud.flavor);
       if (crossFamily && cloud.state === "active") {
         if (!spec.allowDisruption && spec.powerState !== "Stopped") {

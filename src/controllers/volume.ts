@@ -4,14 +4,16 @@ import type { Volume as VolumeObject } from "../crds/volume.ts";
 import { desiredTags, observeByState, tagsChange, type Actuator, type Change } from "./actuator.ts";
 import type { Volume } from "./cloud-api.ts";
 import { findBatched } from "./batched-find.ts";
+import { requireInCatalog } from "./catalog-checks.ts";
 
 export const volumeActuator: Actuator<VolumeObject, Volume> = {
   kind: "Volume",
   dependencies: () => [],
   get: (api, id, signal) => findBatched(api.storage.volumes, id, signal),
   findByTags: (api, tags, signal) => api.storage.volumes.listAll({ tags }, { signal }),
-  create(op) {
+  async create(op) {
     const { spec } = op.object;
+    await requireInCatalog(op.api, "zones", "spec.zone", spec.zone, op.signal);
     return op.api.storage.volumes.create(
       {
         name: op.cloudName,

@@ -43,7 +43,11 @@ export class CloudDigitApi {
   };
   readonly storage: { volumes: VolumeCollection };
 
-  constructor(readonly rest: RestClient) {
+  /** `region`: the region the endpoint serves (the ProviderConfig's), for checks of zones. */
+  constructor(
+    readonly rest: RestClient,
+    readonly region?: string,
+  ) {
     this.network = {
       vpcs: new Collection(rest, "network", "/network/vpcs", { one: "Vpc", many: "Vpcs" }, vpcSchema),
       subnets: new Collection(

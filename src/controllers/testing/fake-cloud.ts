@@ -25,6 +25,8 @@ export class FakeCloud implements CloudApi {
 
   readonly network: CloudApi["network"];
   readonly compute: CloudApi["compute"];
+  /** Set by withCatalog(); without it the create-time catalog checks are skipped. */
+  region: string | undefined;
   readonly storage: CloudApi["storage"];
 
   constructor() {
@@ -132,6 +134,20 @@ export class FakeCloud implements CloudApi {
         p.effect?.();
       }
     }
+  }
+
+  /** Serves flavor and image catalogs and names the region, as the real client does. */
+  withCatalog(flavors: string[], images: string[], region = "bd-dha-1"): this {
+    this.region = region;
+    this.compute.flavors = async () => {
+      this.record("flavors.list");
+      return flavors.map((name) => ({ name, vcpus: 1, ram_gib: 1 }));
+    };
+    this.compute.images = async () => {
+      this.record("images.list");
+      return images.map((name) => ({ name }));
+    };
+    return this;
   }
 
   /** Fails the next `times` calls of `op` (e.g. "vpc.create") with an error of this kind. */
