@@ -6,6 +6,7 @@ import type { ClientFactory } from "../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
 import { EventRecorder } from "../runtime/events.ts";
 import { stripManagedFields, type Informer } from "../runtime/informer.ts";
+import type { Controller } from "../runtime/controller.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { writeStatus } from "../runtime/status.ts";
 import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
@@ -83,6 +84,15 @@ export function registerOperator(opts: OperatorOptions): Operator {
   const sink = new RecorderEventSink(events);
   const metrics = new ResourceMetrics(manager.registry);
 
+  // A 401 that stalls an object prompts a check of its config now (else up to 10 min away). The
+  // check repeats every 30 s while it fails; the status write that reports the fix wakes the
+  // objects using the config, so a fixed Secret heals them without a Secret watch.
+  const configControllers = new Map<AnyConfig["kind"], Controller>();
+  const recheckConfigOf = (object: ManagedObject): void => {
+    const found = resolver.find(object);
+    if (found) configControllers.get(found.kind)?.enqueue(objectKey(found.config as unknown as KubeObject));
+  };
+
   const reconcilers = {} as Record<ManagedKind, ManagedReconciler>;
   for (const kind of MANAGED_KINDS) {
     const reconciler = new ManagedReconciler({
@@ -93,6 +103,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
       providers: resolver,
       secrets,
       metrics,
+      onCredentialsRejected: recheckConfigOf,
       ...(opts.timing ? { timing: opts.timing } : {}),
     });
     reconcilers[kind] = reconciler;
@@ -132,19 +143,19 @@ export function registerOperator(opts: OperatorOptions): Operator {
     ["ProviderConfig", providerConfigs],
     ["ClusterProviderConfig", clusterProviderConfigs],
   ] as const) {
-    manager
-      .addController({
-        name: kind.toLowerCase(),
-        kind,
-        reconcile: async (key) => {
-          const config = informer.get(key);
-          if (!config) return undefined;
-          return configStatus.reconcile({ kind, config } as unknown as AnyConfig);
-        },
-      })
-      .for(informer, {
-        predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
-      });
+    const controller = manager.addController({
+      name: kind.toLowerCase(),
+      kind,
+      reconcile: async (key) => {
+        const config = informer.get(key);
+        if (!config) return undefined;
+        return configStatus.reconcile({ kind, config } as unknown as AnyConfig);
+      },
+    });
+    configControllers.set(kind, controller);
+    controller.for(informer, {
+      predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
+    });
   }
   return { reconcilers, resolver, events };
 }

@@ -18,7 +18,11 @@ export interface ProviderConfigStatusOptions {
   write(found: AnyConfig, status: ProviderConfigStatus): Promise<void>;
   /** Re-check working credentials this often (default 10 min). */
   recheckOkMs?: number;
-  /** Re-check broken ones this often (a fixed Secret is not watched; default 1 min). */
+  /**
+   * Re-check broken ones this often (default 30 s). Secrets are not watched (that would need
+   * list/watch on every Secret); a fixed Secret shows at the next check, whose status write wakes
+   * the objects using the config (they watch it, and its resourceVersion is in their fingerprint).
+   */
   recheckFailedMs?: number;
   now?: () => number;
 }
@@ -60,7 +64,7 @@ export class ProviderConfigStatusReconciler {
     await this.opts.write(found, status);
     return {
       requeueAfterMs:
-        ready.status === "True" ? (this.opts.recheckOkMs ?? 600_000) : (this.opts.recheckFailedMs ?? 60_000),
+        ready.status === "True" ? (this.opts.recheckOkMs ?? 600_000) : (this.opts.recheckFailedMs ?? 30_000),
     };
   }
 }

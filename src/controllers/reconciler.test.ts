@@ -432,6 +432,58 @@ describe("dependencies and deletion order", () => {
 });
 
 describe("errors", () => {
+  it("a refused credential stalls the object and asks for a check of its ProviderConfig", async () => {
+    const h = new Harness();
+    h.cloud.failNext("vpc.create", "unauthenticated", "unknown or malformed API token", 100);
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "Unauthenticated",
+    });
+    expect(h.credentialsRejected).toEqual(["net"]);
+  });
+
+  it("names the catalogs lack, zones of another region and foreign IDs stall before any create call", async () => {
+    const h = new Harness();
+    h.cloud.withCatalog(["std-2x8", "std-4x16"], ["ubuntu-24.04"]);
+    const vpc = await readyVpc(h);
+    h.kube.apply("Subnet", "web", subnetSpec);
+    h.kube.apply("Subnet", "far", { ...subnetSpec, cidr: "10.0.2.0/24", zone: "bd-ctg-1a" });
+    h.kube.apply("Subnet", "foreign", { vpcID: "vpc_01NOTOURS", cidr: "10.0.3.0/24", zone: "bd-dha-1a" });
+    h.kube.apply("VM", "odd-flavor", { ...vmSpec, flavor: "std-999x999" });
+    h.kube.apply("VM", "odd-image", { ...vmSpec, image: "no-such-image-1" });
+    h.kube.apply("VM", "foreign-key", { ...vmSpec, sshKeyIDs: ["key_01NOTOURS"] });
+    h.kube.apply("Volume", "far", { sizeGiB: 10, zone: "bd-ctg-1a", type: "ssd" });
+    await h.converge(h.kube.all(), 4);
+
+    const stalled = (kind: "Subnet" | "VM" | "Volume", name: string) =>
+      h.kube.condition(kind, name, "Stalled");
+    expect(stalled("Subnet", "far")).toMatchObject({ status: "True", reason: "InvalidSpec" });
+    expect(stalled("Subnet", "far")?.message).toMatch(
+      /spec\.zone: bd-ctg-1a is not a known zone of region bd-dha-1; known: bd-dha-1a/,
+    );
+    expect(stalled("Subnet", "foreign")?.message).toMatch(/spec\.vpcID: vpc_01NOTOURS does not exist/);
+    expect(stalled("VM", "odd-flavor")?.message).toMatch(
+      /spec\.flavor: std-999x999 is not a known flavor; known: std-2x8, std-4x16/,
+    );
+    expect(stalled("VM", "odd-image")?.message).toMatch(
+      /spec\.image: no-such-image-1 is not a known image; known: ubuntu-24.04/,
+    );
+    expect(stalled("VM", "foreign-key")?.message).toMatch(
+      /spec\.sshKeyIDs\[0\]: key_01NOTOURS does not exist/,
+    );
+    expect(stalled("Volume", "far")?.message).toMatch(/spec\.zone: bd-ctg-1a is not a known zone/);
+    // Only the valid subnet reached the cloud; the catalogs were read once each.
+    expect(h.cloud.count("subnet.create")).toBe(1);
+    expect(h.cloud.count("server.create")).toBe(0);
+    expect(h.cloud.count("volume.create")).toBe(0);
+    expect(h.cloud.count("flavors.list")).toBe(1);
+    expect(h.cloud.count("images.list")).toBe(1);
+    expect(h.cloud.count("regions.list")).toBe(1);
+    expect(vpc.state).toBe("active");
+  });
+
   it("a terminal error stalls with a clear message, without a retry storm, and recovers when the spec changes", async () => {
     const h = new Harness();
     h.kube.apply("Subnet", "web", subnetSpec);

@@ -96,6 +96,11 @@ export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResou
   providers: ProviderResolver;
   secrets: SecretReader;
   metrics?: ResourceMetrics | undefined;
+  /**
+   * Told when the cloud refused an object's credentials (it stalls), so the operator can re-check
+   * the ProviderConfig and wake the object once a fixed Secret makes the credentials work again.
+   */
+  onCredentialsRejected?: ((object: ManagedObject) => void) | undefined;
   timing?: Partial<ReconcilerTiming>;
   now?: () => number;
   random?: () => number;
@@ -166,6 +171,9 @@ export class ManagedReconciler<
       }
     }
     this.opts.metrics?.outcome(this.kind, outcome.kind);
+    if (outcome.kind === "stalled" && outcome.reason === Reason.Unauthenticated) {
+      this.opts.onCredentialsRejected?.(object);
+    }
     if (outcome.kind === "done" || outcome.kind === "stalled") {
       const wait = outcome.kind === "done" ? outcome.resyncAfterMs : outcome.retryAfterMs;
       // Fingerprint of the object as this reconcile left it (finalizer added, id recorded).

@@ -35,6 +35,8 @@ export class Harness {
   readonly metrics = new ResourceMetrics(this.registry);
   nowMs = 1_800_000_000_000;
   readonly reconcilers: Record<ManagedKind, ManagedReconciler>;
+  /** Names of objects whose credentials the cloud refused (the onCredentialsRejected hook). */
+  readonly credentialsRejected: string[] = [];
 
   constructor(timing: Partial<ReconcilerTiming> = {}) {
     const entries = MANAGED_KINDS.map((kind) => [
@@ -47,6 +49,7 @@ export class Harness {
         providers: this.providers,
         secrets: this.kube,
         metrics: this.metrics,
+        onCredentialsRejected: (o) => this.credentialsRejected.push(o.metadata.name ?? ""),
         timing,
         now: () => this.nowMs,
         random: () => 0.5,
