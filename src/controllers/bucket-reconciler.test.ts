@@ -21,6 +21,8 @@ class World {
   s3 = new FakeS3();
   outputs: { kind: string; name: string; data: Record<string, string> }[] = [];
   workloadKeys = true;
+  /** When set, the ProviderConfig does not resolve (missing, broken credentials). */
+  providerProblem: string | undefined;
   clock = 1_000_000;
   registry = new Registry();
   metrics: BucketMetrics = new ResourceMetrics(this.registry);
@@ -55,17 +57,21 @@ class World {
   reconciler(): BucketReconciler {
     const providers: BucketProviderResolver = {
       resolve: (): Promise<S3Resolution> =>
-        Promise.resolve({
-          ok: true,
-          s3: this.s3,
-          endpoint: "https://s3.bd-dha-1.example",
-          region: "bd-dha-1",
-          workloadKeys: this.workloadKeys
-            ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
-            : undefined,
-          fingerprint: "pc@1",
-        }),
-      peekFingerprint: () => "pc@1",
+        Promise.resolve(
+          this.providerProblem
+            ? { ok: false, reason: "ProviderConfigNotFound", message: this.providerProblem }
+            : {
+                ok: true,
+                s3: this.s3,
+                endpoint: "https://s3.bd-dha-1.example",
+                region: "bd-dha-1",
+                workloadKeys: this.workloadKeys
+                  ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
+                  : undefined,
+                fingerprint: "pc@1",
+              },
+        ),
+      peekFingerprint: () => (this.providerProblem ? "missing" : "pc@1"),
     };
     const outputs: OutputWriter = {
       ensureConfigMap: (_owner, name, data) => this.output("ConfigMap", name, data),
@@ -132,6 +138,15 @@ async function settle(r: BucketReconciler, name: string, max = 5) {
 }
 
 describe("create", () => {
+  it("a ProviderConfig that does not resolve is re-checked on the provider timer, not the dependency one", async () => {
+    w.providerProblem = 'ProviderConfig "default" in namespace "team" not found';
+    w.put("b", { name: "team-b" });
+    const requeue = await w.reconciler().reconcile(NS, "b");
+    expect(w.condition("b", "Ready")).toMatchObject({ status: "False", reason: "ProviderConfigNotReady" });
+    expect(requeue?.requeueAfterMs).toBe(30_000);
+    expect(w.s3.calls).toEqual([]);
+  });
+
   it("adds the finalizer and create-pending mark before CreateBucket, records the name, converges, goes quiet", async () => {
     w.put("logs", {
       versioning: "Enabled",

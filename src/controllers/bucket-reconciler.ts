@@ -210,7 +210,7 @@ export class BucketReconciler {
         kind: "waiting",
         reason: Reason.ProviderConfigNotReady,
         message: provider.message,
-        recheckAfterMs: this.timing.waitRecheckMs,
+        recheckAfterMs: this.timing.providerRecheckMs,
       };
     }
     signal?.throwIfAborted();
@@ -460,7 +460,7 @@ export class BucketReconciler {
         kind: "waiting",
         reason: Reason.ProviderConfigNotReady,
         message: `cannot delete bucket ${name}: ${provider.message}; fix the ProviderConfig, or set deletionPolicy: Orphan to keep the bucket`,
-        recheckAfterMs: this.timing.waitRecheckMs,
+        recheckAfterMs: this.timing.providerRecheckMs,
       };
     }
     signal?.throwIfAborted();
