@@ -25,7 +25,7 @@ export async function catalogNames(
   now: () => number = Date.now,
 ): Promise<ReadonlySet<string> | undefined> {
   let byName = catalogs.get(api);
-  if (!byName) catalogs.set(api, (byName = new Map()));
+  if (!byName) catalogs.set(api, (byName = new Map<CatalogName, CatalogEntry>()));
   const cached = byName.get(name);
   if (cached && now() - cached.at < CATALOG_TTL_MS) return cached.names;
   const names = load(api, name, signal);

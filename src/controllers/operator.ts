@@ -90,7 +90,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
   const configControllers = new Map<AnyConfig["kind"], Controller>();
   const recheckConfigOf = (object: ManagedObject): void => {
     const found = resolver.find(object);
-    if (found) configControllers.get(found.kind)?.enqueue(objectKey(found.config as unknown as KubeObject));
+    if (found) configControllers.get(found.kind)?.enqueue(objectKey(found.config));
   };
 
   const reconcilers = {} as Record<ManagedKind, ManagedReconciler>;
