@@ -41,6 +41,14 @@ export interface EventRecorderOptions {
   logger?: Logger;
   /** Bound on remembered series (oldest dropped first; default 4096). */
   maxSeries?: number;
+  /** Event writes in flight at once (default 8); the rest wait their turn. */
+  maxInFlight?: number;
+  /**
+   * Event writes waiting for a turn (default 1000). Beyond it new Events are dropped (and
+   * counted in one log line), as client-go's broadcaster drops them: an Event is never worth
+   * memory without bound or a burst of thousands of API writes (10,000 objects at start-up).
+   */
+  maxQueued?: number;
 }
 
 interface Series {
@@ -54,6 +62,7 @@ interface Series {
   timer: TimerHandle | undefined;
   /** The create in flight; series updates wait for it so a repeat never creates a second Event. */
   creating: Promise<void> | undefined;
+  /** The input with `regarding` reduced to the reference an Event carries (not the whole object). */
   input: EventInput;
 }
 
@@ -71,6 +80,11 @@ export class EventRecorder {
   private readonly window: number;
   private readonly interval: number;
   private readonly maxSeries: number;
+  private readonly maxInFlight: number;
+  private readonly maxQueued: number;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private dropped = 0;
 
   constructor(private readonly opts: EventRecorderOptions) {
     this.clock = opts.clock ?? realClock;
@@ -78,10 +92,13 @@ export class EventRecorder {
     this.window = opts.aggregationWindowMs ?? 600_000;
     this.interval = opts.seriesUpdateIntervalMs ?? 30_000;
     this.maxSeries = opts.maxSeries ?? 4096;
+    this.maxInFlight = opts.maxInFlight ?? 8;
+    this.maxQueued = opts.maxQueued ?? 1000;
   }
 
-  record(input: EventInput): void {
+  record(full: EventInput): void {
     const now = this.clock.now();
+    const input = { ...full, regarding: reference(full) };
     const key = seriesKey(input);
     const s = this.series.get(key);
     if (s && now - s.lastAt <= this.window) {
@@ -103,6 +120,19 @@ export class EventRecorder {
       creating: undefined,
       input,
     };
+    if (this.waiting.length >= this.maxQueued) {
+      if (this.dropped++ === 0) {
+        this.logger.warn(
+          { maxQueued: this.maxQueued },
+          "too many Events waiting to be written; dropping new ones",
+        );
+      }
+      return;
+    }
+    if (this.dropped > 0) {
+      this.logger.warn({ dropped: this.dropped }, "Events were dropped while too many waited");
+      this.dropped = 0;
+    }
     this.series.delete(key);
     this.series.set(key, fresh);
     while (this.series.size > this.maxSeries) {
@@ -111,8 +141,20 @@ export class EventRecorder {
       if (o?.timer) this.clock.clearTimeout(o.timer);
       this.series.delete(oldest);
     }
-    fresh.creating = this.create(fresh);
+    fresh.creating = this.inTurn(() => this.create(fresh));
     this.track(fresh.creating);
+  }
+
+  /** Runs one API write when fewer than maxInFlight are in flight. */
+  private async inTurn(write: () => Promise<void>): Promise<void> {
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    try {
+      await write();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
   }
 
   normal(regarding: KubeObject, reason: string, action: string, note: string, resource?: ResourceType): void {
@@ -151,7 +193,8 @@ export class EventRecorder {
     const wait = Math.max(0, s.lastWriteAt + this.interval - this.clock.now());
     s.timer = this.clock.setTimeout(() => {
       s.timer = undefined;
-      this.track(this.writeSeries(s));
+      // Wait for the create outside the turn: a turn held while waiting could starve the create.
+      this.track((s.creating ?? Promise.resolve()).then(() => this.inTurn(() => this.writeSeries(s))));
     }, wait);
   }
 
@@ -212,6 +255,21 @@ export class EventRecorder {
       this.logger.warn({ err: String(err), reason: s.input.reason }, "could not update event series");
     }
   }
+}
+
+/** What an Event needs of the object it regards; the series keeps only this. */
+function reference(e: EventInput): KubeObject {
+  const r = e.regarding;
+  return {
+    apiVersion: r.apiVersion ?? (e.resource ? apiVersionOf(e.resource) : undefined),
+    kind: r.kind ?? e.resource?.kind,
+    metadata: {
+      namespace: r.metadata.namespace,
+      name: r.metadata.name,
+      uid: r.metadata.uid,
+      resourceVersion: r.metadata.resourceVersion,
+    },
+  } as KubeObject;
 }
 
 function seriesKey(e: EventInput): string {

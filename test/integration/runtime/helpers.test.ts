@@ -103,6 +103,25 @@ describe("finalizers", () => {
 });
 
 describe("event recorder", () => {
+  it("bounds its writes: a burst beyond the in-flight and queue bounds is dropped, not buffered", async () => {
+    const w = await client.create(WIDGET, widget(ns, "ev-burst"));
+    const recorder = new EventRecorder({
+      client,
+      reportingController: "test.clouddigit.ai/widget-controller",
+      reportingInstance: "test-1",
+      maxInFlight: 2,
+      maxQueued: 5,
+    });
+    for (let i = 0; i < 20; i++) recorder.normal(w, "Step", "Reconcile", `step ${i}`);
+    await recorder.flush();
+    const notes = (await client.list(EVENT_RESOURCE, { namespace: ns })).items
+      .filter((e) => (e.regarding as { name?: string }).name === "ev-burst")
+      .map((e) => e.note as string)
+      .sort((a, b) => Number(a.split(" ")[1]) - Number(b.split(" ")[1]));
+    // Two written at once, five waiting, the other thirteen dropped.
+    expect(notes).toEqual(["step 0", "step 1", "step 2", "step 3", "step 4", "step 5", "step 6"]);
+  });
+
   it("creates one events.k8s.io/v1 Event and aggregates repeats into its series", async () => {
     const w = await client.create(WIDGET, widget(ns, "ev-a"));
     const clock = new FakeClock(Date.now());
