@@ -269,7 +269,7 @@ function reference(e: EventInput): KubeObject {
       uid: r.metadata.uid,
       resourceVersion: r.metadata.resourceVersion,
     },
-  } as KubeObject;
+  };
 }
 
 function seriesKey(e: EventInput): string {
