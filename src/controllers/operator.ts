@@ -90,7 +90,12 @@ export function registerOperator(opts: OperatorOptions): Operator {
   const configControllers = new Map<AnyConfig["kind"], Controller>();
   const recheckConfigOf = (object: ManagedObject): void => {
     const found = resolver.find(object);
-    if (found) configControllers.get(found.kind)?.enqueue(objectKey(found.config));
+    if (!found) return;
+    // Already reported failing: its periodic re-check runs; one check per stalled object would
+    // cost a cloud call each.
+    const ready = found.config.status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status === "False") return;
+    configControllers.get(found.kind)?.enqueue(objectKey(found.config));
   };
 
   const reconcilers = {} as Record<ManagedKind, ManagedReconciler>;

@@ -52,6 +52,13 @@ export class ProviderConfigStatusReconciler {
       }
     }
     const previous = (config.status?.conditions ?? []) as Condition[];
+    const before = previous.find((c) => c.type === "Ready");
+    if (before?.status === ready.status && sameApartFromRequestId(before.message, ready.message)) {
+      // A failing check repeats every 30 s with a new request ID in its message. Rewriting the
+      // status for that would change the config's resourceVersion and so wake (and re-run
+      // against the cloud) every object using the config, every 30 s.
+      ready = { ...ready, message: before.message };
+    }
     const status: ProviderConfigStatus = {
       observedGeneration: config.metadata.generation,
       endpoints: effectiveEndpoints(config.spec, this.opts.resolver.endpointDomain),
@@ -67,4 +74,10 @@ export class ProviderConfigStatusReconciler {
         ready.status === "True" ? (this.opts.recheckOkMs ?? 600_000) : (this.opts.recheckFailedMs ?? 30_000),
     };
   }
+}
+
+/** Messages equal once the API's per-request IDs (`request req_...`) are set aside. */
+function sameApartFromRequestId(a: string, b: string): boolean {
+  const stable = (m: string) => m.replace(/\breq_[A-Za-z0-9_-]+/g, "req_");
+  return stable(a) === stable(b);
 }

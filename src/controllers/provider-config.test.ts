@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { ProviderSettings } from "../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
 import type { ManagedObject } from "./actuator.ts";
-import { ProviderConfigResolver, type ProviderConfigResolverOptions } from "./provider-config.ts";
+import {
+  ProviderConfigResolver,
+  type AnyConfig,
+  type ProviderConfigResolverOptions,
+} from "./provider-config.ts";
+import { ProviderConfigStatusReconciler, type ProviderConfigStatus } from "./provider-config-status.ts";
 
 const TOKEN = "cd_secret_value_never_logged";
 
@@ -57,6 +62,7 @@ function object(
 function setup(
   configs: { namespaced?: ProviderConfig[]; cluster?: ClusterProviderConfig[] },
   domain?: string,
+  api: object = {},
 ) {
   const secrets = new Map<string, string>([
     ["team-a/creds/token", TOKEN],
@@ -81,7 +87,7 @@ function setup(
     factory: {
       create: (settings) => {
         built.push(settings);
-        return { api: {} as never, buckets: undefined, credential: settings.credential };
+        return { api: api as never, buckets: undefined, credential: settings.credential };
       },
       apiTokenCredential: (token) => {
         tokens.push(token);
@@ -207,5 +213,36 @@ describe("ProviderConfig resolution", () => {
       grant: "token_exchange",
       subject: { tokenFile: "/var/run/secrets/clouddigit.ai/serviceaccount/token" },
     });
+  });
+
+  it("status: a check failing again the same way keeps its message (no write that would wake every user)", async () => {
+    let request = 0;
+    let accepted = false;
+    const api = {
+      regions: async () => {
+        request++;
+        if (!accepted) throw new Error(`unknown or malformed API token (HTTP 401, request req_${request}x)`);
+        return [];
+      },
+    };
+    const config = pc("team-a", "default");
+    const { resolver } = setup({ namespaced: [config] }, undefined, api);
+    const writes: ProviderConfigStatus[] = [];
+    const status = new ProviderConfigStatusReconciler({
+      resolver,
+      write: async (_found, s) => {
+        writes.push(s);
+        config.status = s as never;
+      },
+    });
+    const found: AnyConfig = { kind: "ProviderConfig", config };
+    expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 30_000 });
+    await status.reconcile(found);
+    const messages = writes.map((w) => w.conditions?.[0]?.message);
+    expect(messages[0]).toContain("req_1x");
+    expect(messages[1]).toBe(messages[0]);
+    accepted = true;
+    expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 600_000 });
+    expect(writes[2]?.conditions?.[0]).toMatchObject({ status: "True", reason: "CredentialsValid" });
   });
 });

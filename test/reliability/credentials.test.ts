@@ -1,7 +1,8 @@
 // Credentials: a revoked API token, an expired one and a failing OIDC exchange each stall the
 // objects using them (Stalled=True, a reason and a message saying what to do), and each recovers
 // by itself once the credentials are fixed (no edit of the stalled objects). The stalled retry is
-// slow by design (15 min); the recovery here comes from the Secret/ProviderConfig change.
+// slow by design (15 min); the recovery here comes from the ProviderConfig's re-check (a 401
+// triggers one at once, and it repeats every 30 s while failing) or from a ProviderConfig change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/runtime/resource.ts";
 import { resourceType } from "../../src/controllers/kube-adapters.ts";
@@ -25,8 +26,9 @@ let env: ReliabilityEnv;
 const figures: Record<string, unknown> = { seed: profile.seed };
 const API = "clouddigit.ai/v1alpha1";
 /**
- * How long a fix may take to show: a broken ProviderConfig is re-checked every minute, so a
- * minute and a half. (Objects stalled on credentials are otherwise retried only every 15 min.)
+ * How long a fix may take to show: a failing ProviderConfig is re-checked every 30 s, and the
+ * status write reporting the fix wakes its objects; 90 s leaves room on a loaded machine.
+ * (Objects stalled on credentials are otherwise retried only every 15 min.)
  */
 const RECOVERY_TIMEOUT_MS = 90_000;
 
@@ -77,6 +79,20 @@ async function waitStalled(name: string): Promise<{ reason: string; message: str
     throw new Error(`${String(err)}; conditions: ${JSON.stringify(last)}`);
   });
   return { ...(found ?? { reason: "", message: "" }), ms: Date.now() - started };
+}
+
+/** Waits for the ProviderConfig's Ready condition to have this status; returns how long it took. */
+async function waitConfigReady(name: string, status: "True" | "False"): Promise<number> {
+  const started = Date.now();
+  await waitUntil(
+    `ProviderConfig ${name} Ready=${status}`,
+    async () => {
+      const pc = await env.client.get<ManagedObj>(resourceType("ProviderConfig"), env.namespace, name);
+      return (pc.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === status);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return Date.now() - started;
 }
 
 async function waitRecovered(name: string, revision: number): Promise<number> {
@@ -133,6 +149,16 @@ describe("credentials", () => {
     const stalled = await waitStalled("revoked");
     figures.revoked = stalled;
     expect(stalled.message).toMatch(/token|credential|authenticat/i);
+    // The stall made the operator re-check the config at once (it was Ready when the token was
+    // revoked); only once that check has reported the failure is the Secret fixed, so the
+    // recovery below comes from the periodic re-check of a failing config, not from a check
+    // that happened to be in flight.
+    figures.revokedConfigNotReadyMs = await waitConfigReady("default", "False");
+    // While stalled, nothing loops against the cloud: 5 s with at most the config's re-check.
+    const callsBefore = env.sandbox.calls().length;
+    await new Promise((r) => setTimeout(r, 5_000));
+    figures.revokedCallsWhileStalled5s = env.sandbox.calls().length - callsBefore;
+    expect(figures.revokedCallsWhileStalled5s).toBeLessThanOrEqual(1);
     const replacement = freshToken(env);
     env.sandbox.addToken({ token: replacement, projects: [PROJECT], name: TENANT_TOKEN_LABEL });
     await env.apply(secret("clouddigit-credentials", replacement));
