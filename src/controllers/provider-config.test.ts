@@ -232,7 +232,7 @@ describe("ProviderConfig resolution", () => {
       resolver,
       write: async (_found, s) => {
         writes.push(s);
-        config.status = s as never;
+        config.status = s;
       },
     });
     const found: AnyConfig = { kind: "ProviderConfig", config };
