@@ -77,7 +77,7 @@ export async function requireInCatalog(
   // Names sharing the value's prefix (its flavor family, its region's zones) are the likely fix: first.
   const prefix = value.split("-")[0] ?? "";
   const near = (n: string) => (n.split("-")[0] === prefix ? 0 : 1);
-  const known = [...names].sort((a, b) => near(a) - near(b) || a.localeCompare(b));
+  const known = [...names].sort((a, b) => near(a) - near(b) || a.localeCompare(b, "en", { numeric: true }));
   const list = known.length > 12 ? `${known.slice(0, 12).join(", ")}, ...` : known.join(", ");
   throw new SpecError(`${field}: ${value} is not a known ${WHAT[catalog]}${where}; known: ${list}`);
 }

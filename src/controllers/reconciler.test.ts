@@ -465,7 +465,7 @@ describe("errors", () => {
     );
     expect(stalled("Subnet", "foreign")?.message).toMatch(/spec\.vpcID: vpc_01NOTOURS does not exist/);
     expect(stalled("VM", "odd-flavor")?.message).toMatch(
-      /spec\.flavor: std-999x999 is not a known flavor; known: std-2x8, std-4x16/,
+      /spec\.flavor: std-999x999 is not a known flavor; known: std-2x8, std-4x16$/,
     );
     expect(stalled("VM", "odd-image")?.message).toMatch(
       /spec\.image: no-such-image-1 is not a known image; known: ubuntu-24.04/,
