@@ -5,6 +5,7 @@
 import { isCloudDigitError } from "../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../crds/common.ts";
 import { metaTime } from "../runtime/conditions.ts";
+import type { Logger } from "../runtime/logging.ts";
 import {
   cloudName,
   desiredTags,
@@ -132,7 +133,12 @@ export class ManagedReconciler<
   }
 
   /** Reconciles one object by namespace/name; returns when to run again (undefined: only on events). */
-  async reconcile(namespace: string, name: string, signal?: AbortSignal): Promise<Requeue | undefined> {
+  async reconcile(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+    logger?: Logger,
+  ): Promise<Requeue | undefined> {
     const key = `${namespace}/${name}`;
     const cached = this.opts.cache.get(this.kind, namespace, name) as O | undefined;
     if (!cached) {
@@ -145,6 +151,7 @@ export class ManagedReconciler<
     const memo = this.memo.get(key);
     if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
       // Nothing that could change the decision changed: no cloud call, no status write.
+      logger?.debug({ outcome: memo.outcome.kind }, "inputs unchanged since the last outcome; no cloud call");
       return requeueFor(remainingOutcome(memo, this.now()));
     }
     this.memo.delete(key);
@@ -171,6 +178,13 @@ export class ManagedReconciler<
       }
     }
     this.opts.metrics?.outcome(this.kind, outcome.kind);
+    logger?.debug(
+      {
+        outcome: outcome.kind,
+        ...("reason" in outcome ? { reason: outcome.reason, why: outcome.message } : {}),
+      },
+      "outcome",
+    );
     if (outcome.kind === "stalled" && outcome.reason === Reason.Unauthenticated) {
       this.opts.onCredentialsRejected?.(object);
     }

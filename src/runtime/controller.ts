@@ -236,11 +236,13 @@ export class Controller {
     };
     const began = this.clock.now();
     let result: "success" | "error" | "requeue" | "requeue_after";
+    let requeueAfterMs: number | undefined;
     try {
       const out = await this.reconcileFn(key, ctx);
       if (out && out.requeueAfterMs !== undefined && out.requeueAfterMs > 0) {
         this.queue.forget(key);
-        this.queue.addAfter(key, out.requeueAfterMs, { priority: Priority.Low });
+        requeueAfterMs = out.requeueAfterMs;
+        this.queue.addAfter(key, requeueAfterMs, { priority: Priority.Low });
         result = "requeue_after";
       } else if (out && out.requeue) {
         this.queue.addRateLimited(key, { priority });
@@ -255,8 +257,10 @@ export class Controller {
       logger.error({ err, retries }, "reconcile failed; retrying with backoff");
       this.queue.addRateLimited(key, { priority });
     }
+    const tookMs = this.clock.now() - began;
     this.metrics.reconcileTotal.inc({ controller: this.name, result });
-    this.metrics.reconcileTime.observe({ controller: this.name }, (this.clock.now() - began) / 1000);
+    this.metrics.reconcileTime.observe({ controller: this.name }, tookMs / 1000);
+    logger.debug({ result, tookMs, priority, retries, requeueAfterMs }, "reconciled");
   }
 }
 

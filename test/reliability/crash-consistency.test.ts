@@ -54,7 +54,7 @@ async function killAndRestart(): Promise<void> {
   kills += 1;
   if (duringWork) killsDuringWork += 1;
   killPoints.push(duringWork ? `after write ${writes} +${jitter} ms` : "idle");
-  await env.startOperator();
+  await env.startOperator({ logLevel: "debug" });
 }
 
 beforeAll(async () => {
@@ -65,7 +65,7 @@ beforeAll(async () => {
   });
   ledger = new OwnershipLedger(env.sandbox);
   ledger.start(50);
-  await env.startOperator();
+  await env.startOperator({ logLevel: "debug" });
 });
 
 afterAll(async () => {

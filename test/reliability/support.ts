@@ -125,7 +125,7 @@ export async function startReliabilityEnv(
         "--poll-interval",
         "250ms",
         "--log-level",
-        o.logLevel ?? "info",
+        o.logLevel ?? process.env.RELIABILITY_OPERATOR_LOG_LEVEL ?? "info",
         ...(o.leaderElect
           ? ["--leader-elect", "--leader-election-namespace", namespace, "--leader-election-id", "rel"]
           : []),
@@ -314,11 +314,13 @@ export async function waitConverged(
 ): Promise<number> {
   const started = Date.now();
   let last = "";
+  let pendingNames: string[] = [];
   await waitUntil(
     `${expected} objects converged`,
     async () => {
       const objs = await listManaged(env);
       const pending = objs.filter((o) => !isConverged(o));
+      pendingNames = pending.slice(0, 5).map((o) => o.metadata.name ?? "");
       last = pending
         .slice(0, 5)
         .map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status?.conditions ?? [])}`)
@@ -327,9 +329,23 @@ export async function waitConverged(
     },
     { timeoutMs, intervalMs: 1_000 },
   ).catch((err: unknown) => {
-    throw new Error(`${String(err)}\nstill pending (first 5):\n${last}`);
+    throw new Error(
+      `${String(err)}\nstill pending (first 5):\n${last}\n` +
+        `last operator log lines about them:\n${operatorLogAbout(env, pendingNames, 40)}`,
+    );
   });
   return Date.now() - started;
+}
+
+/** The last `max` lines of the newest operator's log that name one of `names`. */
+function operatorLogAbout(env: ReliabilityEnv, names: string[], max: number): string {
+  const current = env.operators.at(-1);
+  if (!current || names.length === 0) return "(none)";
+  const needles = names.map((n) => `"name":${JSON.stringify(n)}`);
+  const lines = readFileSync(current.logFile, "utf8")
+    .split("\n")
+    .filter((l) => needles.some((n) => l.includes(n)));
+  return lines.slice(-max).join("\n") || "(none)";
 }
 
 export async function deleteAll(env: ReliabilityEnv): Promise<void> {
