@@ -76,7 +76,10 @@ export function registerBucketController(opts: BucketControllerOptions): BucketC
     cache: {
       get: (namespace, name) => buckets.get(`${namespace}/${name}`) as unknown as BucketObject | undefined,
     },
-    writer: new KubeBucketWriter(manager.client),
+    // As for the other kinds: a write the cache never shows means a stuck watch (relisted).
+    writer: new KubeBucketWriter(manager.client, (key, before, written) =>
+      buckets.expectOwnWrite(key, before, written),
+    ),
     events: new RecorderBucketEvents(events),
     providers,
     outputs: new KubeOutputWriter(manager.client),
@@ -104,7 +107,10 @@ export function registerBucketController(opts: BucketControllerOptions): BucketC
 }
 
 class KubeBucketWriter implements BucketObjectWriter {
-  constructor(private readonly client: KubeClient) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly onWritten: (key: string, before?: string, written?: string) => void,
+  ) {}
 
   async writeStatus(object: BucketObject, status: ManagedStatus): Promise<BucketObject> {
     const result = await writeStatus(
@@ -113,7 +119,9 @@ class KubeBucketWriter implements BucketObjectWriter {
       object as unknown as KubeObject,
       status as unknown as Record<string, unknown>,
     );
-    return result.object as unknown as BucketObject;
+    const written = result.object as unknown as BucketObject;
+    if (result.changed) this.written(object, written);
+    return written;
   }
 
   async patchMetadata(object: BucketObject, patch: MetadataPatch): Promise<BucketObject> {
@@ -124,13 +132,20 @@ class KubeBucketWriter implements BucketObjectWriter {
       metadata.resourceVersion = object.metadata.resourceVersion;
     }
     if (patch.annotations) metadata.annotations = patch.annotations;
-    return (await this.client.patch(
+    const written = (await this.client.patch(
       BUCKET_RESOURCE,
       object.metadata.namespace,
       object.metadata.name ?? "",
       { metadata },
       "merge",
     )) as unknown as BucketObject;
+    this.written(object, written);
+    return written;
+  }
+
+  private written(before: BucketObject, after: BucketObject): void {
+    const key = objectKey(before);
+    this.onWritten(key, before.metadata.resourceVersion, after.metadata?.resourceVersion);
   }
 }
 

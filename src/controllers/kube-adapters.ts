@@ -3,7 +3,7 @@
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import { isNotFound, type KubeClient } from "../runtime/kube-client.ts";
-import type { KubeObject, ResourceType } from "../runtime/resource.ts";
+import { objectKey, type KubeObject, type ResourceType } from "../runtime/resource.ts";
 import { writeStatus } from "../runtime/status.ts";
 import { kinds as crdKinds } from "../crds/index.ts";
 import type { ManagedKind, ManagedObject, ManagedStatus, Ref, SecretReader } from "./actuator.ts";
@@ -73,8 +73,14 @@ export class InformerCache implements ObjectCache {
   }
 }
 
+/** Told of every write that changed an object: its version before, and the version written. */
+export type WriteObserver = (kind: ManagedKind, key: string, before?: string, written?: string) => void;
+
 export class KubeObjectWriter implements ObjectWriter {
-  constructor(private readonly client: KubeClient) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly onWritten: WriteObserver = () => undefined,
+  ) {}
 
   async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<ManagedObject> {
     const result = await writeStatus(
@@ -83,6 +89,7 @@ export class KubeObjectWriter implements ObjectWriter {
       object as unknown as KubeObject,
       status as unknown as Record<string, unknown>,
     );
+    if (result.changed) this.written(kind, object, result.object as unknown as ManagedObject);
     return result.object as unknown as ManagedObject;
   }
 
@@ -98,13 +105,19 @@ export class KubeObjectWriter implements ObjectWriter {
       metadata.resourceVersion = object.metadata.resourceVersion;
     }
     if (patch.annotations) metadata.annotations = patch.annotations;
-    return (await this.client.patch(
+    const written = (await this.client.patch(
       resourceType(kind),
       object.metadata.namespace,
       object.metadata.name ?? "",
       { metadata },
       "merge",
     )) as unknown as ManagedObject;
+    this.written(kind, object, written);
+    return written;
+  }
+
+  private written(kind: ManagedKind, before: ManagedObject, after: ManagedObject): void {
+    this.onWritten(kind, objectKey(before), before.metadata.resourceVersion, after.metadata?.resourceVersion);
   }
 }
 

@@ -80,7 +80,10 @@ export function registerOperator(opts: OperatorOptions): Operator {
     ...(opts.endpointDomain ? { endpointDomain: opts.endpointDomain } : {}),
   });
   const cache = new InformerCache(informers);
-  const writer = new KubeObjectWriter(manager.client);
+  // The cache must show each write soon; one that never arrives means a stuck watch (relisted).
+  const writer = new KubeObjectWriter(manager.client, (kind, key, before, written) =>
+    informers[kind].expectOwnWrite(key, before, written),
+  );
   const sink = new RecorderEventSink(events);
   const metrics = new ResourceMetrics(manager.registry);
 
@@ -118,7 +121,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
       concurrency: opts.concurrency ?? 2,
       reconcile: async (key, ctx) => {
         const { namespace, name } = splitKey(key);
-        return reconciler.reconcile(namespace ?? "", name, ctx.signal);
+        return reconciler.reconcile(namespace ?? "", name, ctx.signal, ctx.logger);
       },
     });
     controller.for(informers[kind], {

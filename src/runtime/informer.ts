@@ -2,7 +2,7 @@ import { realClock, type Clock, type TimerHandle } from "./clock.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { silentLogger, type Logger } from "./logging.ts";
 import { Reflector, type ReflectorOptions, type ReflectorStats } from "./reflector.ts";
-import { objectKey, resourceId, type KubeObject, type ResourceType } from "./resource.ts";
+import { objectKey, resourceId, splitKey, type KubeObject, type ResourceType } from "./resource.ts";
 import { ObjectStore, type IndexFunc } from "./store.ts";
 
 /** Reactions to cache changes. They should only enqueue keys; a throw is logged and ignored. */
@@ -29,9 +29,17 @@ export interface InformerOptions<T extends KubeObject = KubeObject> extends Omit
   transform?: (obj: T) => T;
   /** Re-deliver every cached object as an update this often (0/undefined = never). */
   resyncPeriodMs?: number;
+  /**
+   * How long the cache may take to show a write this process made (see expectOwnWrite) before
+   * the watch is presumed stuck and the scope is relisted. Default 30 s; 0 disables the check.
+   */
+  ownWriteTimeoutMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
+
+/** How soon an own write still missing from the cache is looked at again when no relist could start. */
+const UNSEEN_RECHECK_MS = 5_000;
 
 /**
  * A shared informer for one resource type: one reflector per watched namespace (or one for the
@@ -48,6 +56,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
   private resyncTimer: TimerHandle | undefined;
+  /** Own writes the cache has not shown yet: key -> version before the write, deadline. */
+  private readonly unseenWrites = new Map<string, { before: string; deadline: number }>();
+  private unseenTimer: { handle: TimerHandle; at: number } | undefined;
+  private readonly scopes: Array<string | undefined>;
   handlerErrors = 0;
 
   constructor(
@@ -62,6 +74,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       resource.namespaced && opts.namespaces && opts.namespaces.length > 0
         ? [...new Set(opts.namespaces)]
         : [undefined];
+    this.scopes = scopes;
     this.reflectors = scopes.map(
       (namespace, i) =>
         new Reflector<T>(client, resource, this.sinkFor(i, namespace), {
@@ -132,10 +145,31 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.scheduleResync();
   }
 
+  /**
+   * Tells the informer that this process wrote the object at `key`, which it had at version
+   * `before`, and the API answered with version `written`. The watch delivers such a write within
+   * milliseconds; if the cache still holds `before` after ownWriteTimeoutMs, the watch missed it
+   * (it can go quiet without an error), so the scope is relisted instead of acting on a stale
+   * cache until the watch times out minutes later.
+   */
+  expectOwnWrite(key: string, before: string | undefined, written: string | undefined): void {
+    const timeoutMs = this.opts.ownWriteTimeoutMs ?? 30_000;
+    if (timeoutMs <= 0 || !this.running || before === undefined || written === undefined) return;
+    if (before === written || this.unseenWrites.has(key)) return;
+    // Only a cache still at the version we started from can be stale about this write.
+    if (this.store.get(key)?.metadata.resourceVersion !== before) return;
+    const deadline = this.clock.now() + timeoutMs;
+    this.unseenWrites.set(key, { before, deadline });
+    this.armUnseenTimer(deadline);
+  }
+
   async stop(): Promise<void> {
     this.abort?.abort();
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     this.resyncTimer = undefined;
+    if (this.unseenTimer) this.clock.clearTimeout(this.unseenTimer.handle);
+    this.unseenTimer = undefined;
+    this.unseenWrites.clear();
     await this.running;
     this.running = undefined;
   }
@@ -149,6 +183,50 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       if (this.running) this.scheduleResync();
     }, period);
+  }
+
+  private armUnseenTimer(at: number): void {
+    if (this.unseenTimer && this.unseenTimer.at <= at) return;
+    if (this.unseenTimer) this.clock.clearTimeout(this.unseenTimer.handle);
+    this.unseenTimer = {
+      at,
+      handle: this.clock.setTimeout(() => this.checkUnseenWrites(), Math.max(0, at - this.clock.now())),
+    };
+  }
+
+  private checkUnseenWrites(): void {
+    this.unseenTimer = undefined;
+    const now = this.clock.now();
+    const stale = new Map<number, string[]>();
+    for (const [key, { before, deadline }] of this.unseenWrites) {
+      if (this.store.get(key)?.metadata.resourceVersion !== before) {
+        this.unseenWrites.delete(key);
+      } else if (deadline <= now) {
+        const { namespace } = splitKey(key);
+        const index = this.scopes.findIndex((s) => s === undefined || s === namespace);
+        if (index < 0) {
+          this.unseenWrites.delete(key);
+          continue;
+        }
+        stale.set(index, [...(stale.get(index) ?? []), key]);
+      }
+    }
+    for (const [index, keys] of stale) {
+      const relisting = this.reflectors[index]?.requestRelist(
+        `the watch did not deliver a write this process made ${this.opts.ownWriteTimeoutMs ?? 30_000} ms ago`,
+      );
+      // A relist brings the cache up to date; without one (one ran recently, or a list is under
+      // way) look again shortly, until the cache moves past the version or a relist starts.
+      for (const key of keys) {
+        const entry = this.unseenWrites.get(key);
+        if (!entry) continue;
+        if (relisting) this.unseenWrites.delete(key);
+        else entry.deadline = now + UNSEEN_RECHECK_MS;
+      }
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const { deadline } of this.unseenWrites.values()) next = Math.min(next, deadline);
+    if (next !== Number.POSITIVE_INFINITY && this.running) this.armUnseenTimer(next);
   }
 
   private sinkFor(index: number, namespace: string | undefined) {

@@ -24,7 +24,8 @@ function thing(name: string, rv: string): KubeObject {
   return { metadata: { namespace: "ns", name, resourceVersion: rv } };
 }
 
-type WatchScript = WatchEvent[] | Error | "hang";
+/** Events at once, a failure, silence until aborted, or events once `after` resolves (then silence). */
+type WatchScript = WatchEvent[] | Error | "hang" | { after: Promise<void>; events: WatchEvent[] };
 
 /** A scripted API: each list/watch call takes the next answer. "hang" waits for the abort. */
 class ScriptedApi {
@@ -42,14 +43,21 @@ class ScriptedApi {
   async *watch(_rt: ResourceType, opts: WatchOptions): AsyncGenerator<WatchEvent> {
     this.watchCalls.push(opts);
     const next = this.watches.shift() ?? "hang";
-    if (next === "hang") {
-      await new Promise<void>((_, reject) => {
+    const hang = (): Promise<void> =>
+      new Promise<void>((_, reject) => {
         if (opts.signal?.aborted) reject(new Error("aborted"));
         opts.signal?.addEventListener("abort", () => reject(new Error("aborted")));
       });
-      return;
-    }
+    if (next === "hang") return await hang();
     if (next instanceof Error) throw next;
+    if (!Array.isArray(next)) {
+      await next.after;
+      for (const e of next.events) {
+        opts.onActivity?.();
+        yield e;
+      }
+      return await hang();
+    }
     for (const e of next) {
       opts.onActivity?.();
       yield e;
@@ -158,6 +166,66 @@ describe("Reflector", () => {
     await informer.waitForSync();
     expect(added).toEqual(["a", "b"]);
     expect(informer.handlerErrors).toBe(2);
+    await informer.stop();
+  });
+});
+
+describe("Informer own-write check", () => {
+  it("relists when the watch stays silent about a write this process made", async () => {
+    const clock = new FakeClock();
+    const api = new ScriptedApi();
+    api.lists.push({ metadata: { resourceVersion: "10" }, items: [thing("a", "5"), thing("b", "6")] });
+    api.watches.push("hang", "hang");
+    // The relist shows the write the watch never delivered.
+    api.lists.push({ metadata: { resourceVersion: "20" }, items: [thing("a", "12"), thing("b", "6")] });
+    const informer = informerOn(api, clock, { ownWriteTimeoutMs: 30_000 });
+    const updates: string[] = [];
+    informer.addEventHandler({
+      onUpdate: (o, n) =>
+        updates.push(`${n.metadata.name} ${o.metadata.resourceVersion}->${n.metadata.resourceVersion}`),
+    });
+    informer.start();
+    await informer.waitForSync();
+    await settle(clock);
+    informer.expectOwnWrite("ns/a", "5", "12");
+    await settle(clock, 29_999);
+    expect(informer.stats()[0]?.forcedRelists).toBe(0);
+    await settle(clock, 1);
+    expect(informer.stats()[0]?.forcedRelists).toBe(1);
+    expect(updates).toEqual(["a 5->12"]);
+    expect(api.watchCalls.map((w) => w.resourceVersion)).toEqual(["10", "20"]);
+    // A second silent write within a minute of the relist waits for the minute to pass.
+    api.lists.push({ metadata: { resourceVersion: "30" }, items: [thing("a", "12"), thing("b", "21")] });
+    informer.expectOwnWrite("ns/b", "6", "21");
+    await settle(clock, 30_000);
+    expect(informer.stats()[0]?.forcedRelists).toBe(1);
+    for (let t = 0; t < 30_000; t += 5_000) await settle(clock, 5_000);
+    expect(informer.stats()[0]?.forcedRelists).toBe(2);
+    expect(updates).toEqual(["a 5->12", "b 6->21"]);
+    await informer.stop();
+  });
+
+  it("does nothing when the watch delivers the write, or already has", async () => {
+    const clock = new FakeClock();
+    const api = new ScriptedApi();
+    let deliver!: () => void;
+    const delivered = new Promise<void>((resolve) => (deliver = resolve));
+    api.lists.push({ metadata: { resourceVersion: "10" }, items: [thing("a", "5"), thing("b", "6")] });
+    api.watches.push({ after: delivered, events: [{ type: "MODIFIED", object: thing("a", "12") }] });
+    const informer = informerOn(api, clock, { ownWriteTimeoutMs: 30_000 });
+    informer.start();
+    await informer.waitForSync();
+    await settle(clock);
+    informer.expectOwnWrite("ns/a", "5", "12");
+    // The cache already moved past the version the writer started from: nothing to check.
+    informer.expectOwnWrite("ns/b", "4", "13");
+    await settle(clock, 1_000);
+    deliver();
+    await settle(clock);
+    expect(informer.get("ns/a")?.metadata.resourceVersion).toBe("12");
+    await settle(clock, 60_000);
+    expect(informer.stats()[0]?.forcedRelists).toBe(0);
+    expect(api.watchCalls.length).toBe(1);
     await informer.stop();
   });
 });

@@ -43,10 +43,14 @@ export interface ReflectorStats {
   /** Watches or lists that failed and were retried with backoff. */
   failures: number;
   watchdogTrips: number;
+  /** Relists asked for by requestRelist (a watch found to have missed a change). */
+  forcedRelists: number;
   events: number;
   bookmarks: number;
   resourceVersion: string;
 }
+
+class RelistRequested extends Error {}
 
 class WatchdogTripped extends Error {
   constructor(ms: number) {
@@ -67,6 +71,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
     relistsAfterGone: 0,
     failures: 0,
     watchdogTrips: 0,
+    forcedRelists: 0,
     events: 0,
     bookmarks: 0,
     resourceVersion: "",
@@ -75,6 +80,9 @@ export class Reflector<T extends KubeObject = KubeObject> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly backoff: Backoff;
+  /** Aborts the watch in progress, if any. */
+  private abortWatch: ((reason: RelistRequested) => void) | undefined;
+  private lastForcedRelistAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: KubeClient,
@@ -109,6 +117,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
         else this.backoff.reset();
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof RelistRequested) {
+          needList = true;
+          continue;
+        }
         if (isGone(err)) {
           this.stats.relistsAfterGone++;
           this.logger.info(
@@ -123,6 +135,23 @@ export class Reflector<T extends KubeObject = KubeObject> {
         await this.pause(signal, describe(err));
       }
     }
+  }
+
+  /**
+   * Drops the watch in progress and lists again: for a caller that knows the watch missed a change
+   * (it wrote an object and the cache never saw the write). A watch can go quiet without an error
+   * (a stuck watch cache, a proxy that keeps the connection but stops forwarding); waiting for the
+   * inactivity watchdog would take minutes. At most one forced relist per `minIntervalMs`.
+   * Returns whether a relist was started.
+   */
+  requestRelist(why: string, minIntervalMs = 60_000): boolean {
+    const now = this.clock.now();
+    if (!this.abortWatch || now - this.lastForcedRelistAt < minIntervalMs) return false;
+    this.lastForcedRelistAt = now;
+    this.stats.forcedRelists++;
+    this.logger.warn({ resourceVersion: this.stats.resourceVersion }, `relisting: ${why}`);
+    this.abortWatch(new RelistRequested(why));
+    return true;
   }
 
   private async pause(signal: AbortSignal, why: string): Promise<void> {
@@ -177,6 +206,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
       }, inactivityMs);
     };
     let received = 0;
+    let relist: RelistRequested | undefined;
+    this.abortWatch = (reason) => {
+      relist = reason;
+      watchAbort.abort(reason);
+    };
     this.stats.watches++;
     try {
       armWatchdog();
@@ -211,11 +245,16 @@ export class Reflector<T extends KubeObject = KubeObject> {
         }
         if (rv) this.stats.resourceVersion = rv;
       }
+      // Asked to relist as the stream ended: list anyway.
+      if (relist) throw relist;
+      return received;
       return received;
     } catch (err) {
+      if (relist) throw relist;
       if (tripped) throw new WatchdogTripped(inactivityMs);
       throw err;
     } finally {
+      this.abortWatch = undefined;
       if (watchdog) this.clock.clearTimeout(watchdog);
       signal.removeEventListener("abort", onOuterAbort);
       watchAbort.abort();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
-import { KubeClient } from "../../../src/runtime/kube-client.ts";
+import { KubeClient, type WatchEvent, type WatchOptions } from "../../../src/runtime/kube-client.ts";
 import { objectKey, type KubeObject, type ResourceType } from "../../../src/runtime/resource.ts";
 import { PausableProxy } from "./pausable-proxy.ts";
 import { EVENT_V1, installWidgetCrd, WIDGET, widget } from "./support.ts";
@@ -132,4 +132,45 @@ describe("watches survive outages", () => {
       expect(deletes.sort()).toEqual([5, 6, 7].map((i) => `${ns}/old-${i}`));
     },
   );
+
+  it("relists when a watch goes silent about a write the informer was told of", async () => {
+    const ns = await createNamespace(client.kubeConfig, "rt-silent");
+    for (let i = 0; i < 3; i++) await client.create(WIDGET, widget(ns, `w-${i}`, { size: 1 }));
+    // The connection stays open and the server keeps the watch, but no change reaches the
+    // informer: what a stuck watch cache or a proxy that stops forwarding looks like.
+    const silencing = new SilencingClient(cluster.kubeConfig());
+    const informer = new Informer(silencing, WIDGET, { namespaces: [ns], ownWriteTimeoutMs: 2_000 });
+    informer.start();
+    cleanups.push(() => informer.stop());
+    await informer.waitForSync();
+    silencing.silent = true;
+
+    const key = `${ns}/w-0`;
+    const before = informer.get(key)?.metadata.resourceVersion;
+    const written = await client.patch(WIDGET, ns, "w-0", { spec: { size: 2 } }, "merge");
+    // Another change the informer is not told of: the relist must bring it along.
+    await client.patch(WIDGET, ns, "w-1", { spec: { size: 3 } }, "merge");
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(informer.get(key)?.metadata.resourceVersion, "the watch is silent").toBe(before);
+
+    informer.expectOwnWrite(key, before, written.metadata.resourceVersion);
+    await waitUntil(
+      "the cache shows the write",
+      async () => informer.get(key)?.metadata.resourceVersion === written.metadata.resourceVersion,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const stats = informer.stats()[0]!;
+    expect(stats.forcedRelists).toBe(1);
+    expect(stats.lists).toBe(2);
+    expect((informer.get(`${ns}/w-1`) as { spec?: { size?: number } }).spec?.size).toBe(3);
+  });
 });
+
+/** A client whose watches, once `silent`, stay open but pass on nothing. */
+class SilencingClient extends KubeClient {
+  silent = false;
+
+  override async *watch(rt: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+    for await (const event of super.watch(rt, opts)) if (!this.silent) yield event;
+  }
+}
