@@ -2,6 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "./clock.ts";
 import { Controller, type ReconcileContext } from "./controller.ts";
+import { createLogger } from "./logging.ts";
 
 /** Lets pending promise callbacks run (the fake clock never advances by itself). */
 async function flush(): Promise<void> {
@@ -169,5 +170,42 @@ describe("Controller", () => {
     clock.advance(5000);
     expect(await stopped).toBe(false);
     expect(aborted).toBe(true);
+  });
+
+  it("warns once about a reconcile still running after slowReconcileWarnMs, with its key", async () => {
+    const clock = new FakeClock();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger({
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const gate = deferred();
+    const controller = new Controller({
+      name: "widgets",
+      kind: "Widget",
+      clock,
+      logger,
+      slowReconcileWarnMs: 60_000,
+      reconcile: async (key) => {
+        if (key === "ns/stuck") await gate.promise;
+      },
+    });
+    controller.start();
+    controller.enqueue("ns/quick");
+    controller.enqueue("ns/stuck");
+    await flush();
+    clock.advance(59_999);
+    await flush();
+    const warnings = () => lines.filter((l) => l.msg === "reconcile still running");
+    expect(warnings()).toEqual([]);
+    clock.advance(1);
+    await flush();
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toMatchObject({ level: "warn", name: "stuck", namespace: "ns", runningMs: 60_000 });
+    gate.resolve();
+    await flush();
+    clock.advance(120_000);
+    await flush();
+    expect(warnings()).toHaveLength(1);
+    expect(await controller.stop(1000)).toBe(true);
   });
 });

@@ -40,6 +40,8 @@ export interface ControllerOptions {
   registry?: Registry;
   logger?: Logger;
   clock?: Clock;
+  /** Log a warning when one reconcile has run this long (it holds a worker and its key). Default 60 s. */
+  slowReconcileWarnMs?: number;
 }
 
 export interface ForOptions<T extends KubeObject> {
@@ -62,6 +64,7 @@ export class Controller {
   private readonly reconcileFn: Reconcile;
   private readonly concurrency: number;
   private readonly logger: Logger;
+  private readonly slowReconcileWarnMs: number;
   private readonly metrics: RuntimeMetrics;
   private readonly clock: Clock;
   private readonly kind: string | undefined;
@@ -80,6 +83,7 @@ export class Controller {
     this.kind = opts.kind;
     this.metrics = RuntimeMetrics.for(opts.registry ?? new Registry());
     this.logger = (opts.logger ?? silentLogger()).child({ controller: opts.name });
+    this.slowReconcileWarnMs = opts.slowReconcileWarnMs ?? 60_000;
     this.queue = new WorkQueue({
       name: opts.name,
       clock: this.clock,
@@ -235,6 +239,11 @@ export class Controller {
       priority,
     };
     const began = this.clock.now();
+    const slowAfterMs = this.slowReconcileWarnMs;
+    const slow = this.clock.setTimeout(
+      () => logger.warn({ runningMs: this.clock.now() - began }, "reconcile still running"),
+      slowAfterMs,
+    );
     let result: "success" | "error" | "requeue" | "requeue_after";
     let requeueAfterMs: number | undefined;
     try {
@@ -257,6 +266,7 @@ export class Controller {
       logger.error({ err, retries }, "reconcile failed; retrying with backoff");
       this.queue.addRateLimited(key, { priority });
     }
+    this.clock.clearTimeout(slow);
     const tookMs = this.clock.now() - began;
     this.metrics.reconcileTotal.inc({ controller: this.name, result });
     this.metrics.reconcileTime.observe({ controller: this.name }, tookMs / 1000);
