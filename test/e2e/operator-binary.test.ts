@@ -1,7 +1,7 @@
 // The operator as users run it: `src/main.ts` in its own process (what `npm start` runs), with
 // flags, against the real apiserver and a sandbox. The samples converge, metrics show them, the
 // objects are deleted with kubectl, and SIGTERM ends the process cleanly.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ let operator: ManagedProcess;
 let namespace: string;
 let client: KubeClient;
 let healthPort: number;
+let dir: string | undefined;
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await run(
@@ -49,7 +50,7 @@ beforeAll(async () => {
     delays: { vpc: 200, subnet: 200, server: 400, volume: 200 },
   });
   healthPort = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cd-operator-"));
+  dir = mkdtempSync(path.join(os.tmpdir(), "cd-operator-"));
   operator = startProcess(
     "operator",
     path.join(root, "scripts/with-node"),
@@ -79,6 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the operator binary", () => {

@@ -131,7 +131,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         "--unsafe-no-fsync",
         "--log-level=warn",
       ],
-      { logFile: path.join(dir, "etcd.log") },
+      // etcd holds the data dir: once it is gone with no test process left, the dir goes too.
+      { logFile: path.join(dir, "etcd.log"), orphanDir: dir },
     );
     processes.push(etcd);
     await waitUntil("etcd health", async () => (await fetch(`${etcdEndpoint}/health`)).ok, {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 
 /**
  * A server process started for tests, tethered to this Node process: a small shell wrapper
@@ -22,7 +24,7 @@ export interface ManagedProcess {
 }
 
 const TETHER = `
-parent=$1; shift
+parent=$1; orphan_dir=$2; shift 2
 "$@" &
 child=$!
 trap 'kill -TERM $child 2>/dev/null' TERM INT
@@ -30,12 +32,20 @@ trap 'kill -KILL $child 2>/dev/null' USR1
 while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.5 & wait $!; done
 if kill -0 "$child" 2>/dev/null; then kill -TERM "$child"; sleep 5; kill -KILL "$child" 2>/dev/null; fi
 wait "$child"
+status=$?
+if [ -n "$orphan_dir" ] && ! kill -0 "$parent" 2>/dev/null; then rm -rf -- "$orphan_dir"; fi
+exit $status
 `;
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   logFile: string;
+  /**
+   * A temp dir (under the OS temp dir) the process works in, removed by the tether once the
+   * process is gone if this Node process died first: nobody else is left to remove it.
+   */
+  orphanDir?: string;
 }
 
 export function startProcess(
@@ -46,7 +56,11 @@ export function startProcess(
 ): ManagedProcess {
   const log: WriteStream = createWriteStream(opts.logFile, { flags: "a" });
   const recent: string[] = [];
-  const child = spawn("bash", ["-c", TETHER, "tether", String(process.pid), command, ...args], {
+  if (opts.orphanDir !== undefined && !isOwnTempDir(opts.orphanDir)) {
+    throw new Error(`orphanDir must be a directory under ${os.tmpdir()}: ${opts.orphanDir}`);
+  }
+  const tetherArgs = [String(process.pid), opts.orphanDir ?? "", command, ...args];
+  const child = spawn("bash", ["-c", TETHER, "tether", ...tetherArgs], {
     env: opts.env ?? process.env,
     cwd: opts.cwd,
     stdio: ["ignore", "pipe", "pipe"],
@@ -90,6 +104,11 @@ export function startProcess(
     },
   };
   return proc;
+}
+
+function isOwnTempDir(dir: string): boolean {
+  const rel = path.relative(os.tmpdir(), path.resolve(dir));
+  return rel.length > 0 && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */

@@ -56,11 +56,10 @@ export async function run(bin: string, args: string[], input?: string): Promise<
   }
 }
 
-// Helm writes caches and repository config; keep them out of the user's home.
-let helmDir: string | undefined;
+// Helm writes caches and repository config; keep them out of the user's home, in the clone's
+// ignored cache folder (reused by later runs, gone with the clone).
 function helmHome(kind: string): string {
-  helmDir ??= mkdtempSync(path.join(os.tmpdir(), "cd-helm-"));
-  return path.join(helmDir, kind);
+  return path.join(ROOT, ".cache", "helm", kind);
 }
 
 export function kubectlBin(): string {

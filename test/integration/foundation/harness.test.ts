@@ -41,7 +41,7 @@ describe("control-plane harness", () => {
     expect(existsSync(cp.dir)).toBe(false);
   });
 
-  it("leaves no process behind when the test runner itself is killed", async () => {
+  it("leaves no process and no temp dir behind when the test runner itself is killed", async () => {
     // A child Node process starts a control plane, prints its dir, and is then SIGKILLed.
     const script = `
       import { startControlPlane } from ${JSON.stringify(path.join(repoRoot, "test/support/control-plane.ts"))};
@@ -71,7 +71,10 @@ describe("control-plane harness", () => {
       .split("\n")
       .map(Number);
     expect(servers.length).toBeGreaterThanOrEqual(2);
+    expect(existsSync(dir)).toBe(true);
     child.kill("SIGKILL");
     expect(await waitFor(() => servers.every((p) => !alive(p)), 20_000)).toBe(true);
+    // Nobody is left to call stop(): the tether removes the temp dir (etcd data, certificates).
+    expect(await waitFor(() => !existsSync(dir), 10_000)).toBe(true);
   });
 });
