@@ -7,12 +7,16 @@
  * pass (every object reconciled once), and the latency from a spec change of a live object to the
  * status update that answers it (observedGeneration caught up), with all the objects in cache.
  *
- *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160] [--entry DIR/src/main.js]
+ *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160] [--entry DIR/src/main.js] [--heap-snapshot DIR]
+ *
+ * --heap-snapshot DIR: the operator writes a V8 heap snapshot into DIR after the start-up pass
+ * (open it in Chrome DevTools' Memory tab to see what holds the heap).
  *
  * Bounded: --objects creates, one operator process killed at the end, --live spec changes.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startSandbox } from "../sandbox/server.ts";
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     /** A compiled entry run without tsx, as in the image: `tsc -p tsconfig.build.json --outDir DIR`,
      *  DIR/src/main.js (with DIR/node_modules linked to the checkout's). */
     entry: { type: "string" },
+    "heap-snapshot": { type: "string" },
   },
 });
 const total = Number(values.objects);
@@ -62,6 +67,26 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
       }
     }),
   );
+}
+
+/** Asks the operator for a heap snapshot and waits until the file is complete. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  let last = -1;
+  for (let i = 0; i < 600; i++) {
+    await sleep(1_000);
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith(".heapsnapshot"));
+    if (!file) continue;
+    const size = statSync(path.join(dir, file)).size;
+    if (size > 0 && size === last) {
+      console.error(`heap snapshot: ${path.join(dir, file)} (${(size / 2 ** 20).toFixed(0)} MiB)`);
+      return;
+    }
+    last = size;
+  }
+  throw new Error("no heap snapshot within 600 s");
 }
 
 function rssMB(pid: number): number {
@@ -125,6 +150,8 @@ try {
   const port = await freePort();
   const spawnedAt = Date.now();
   const heapFlags = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
+  const snapshotDir = values["heap-snapshot"];
+  if (snapshotDir) heapFlags.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`);
   const entry = values.entry ? [values.entry] : ["--import", "tsx", "src/main.ts"];
   operator = spawn(process.execPath, [...heapFlags, ...entry], {
     env: {
@@ -172,6 +199,7 @@ try {
     await sleep(1_000);
   }
   const rssAfterStartup = rssMB(pid);
+  if (snapshotDir) await heapSnapshot(pid, snapshotDir);
 
   // Change-to-condition latency, one live object at a time, all objects in cache.
   const latencies: number[] = [];

@@ -24,6 +24,8 @@ class World {
   /** When set, the ProviderConfig does not resolve (missing, broken credentials). */
   providerProblem: string | undefined;
   clock = 1_000_000;
+  /** A cache copy that does not show later writes (a lagging informer). */
+  frozen: BucketObject | undefined;
   registry = new Registry();
   metrics: BucketMetrics = new ResourceMetrics(this.registry);
   private rv = 1;
@@ -78,7 +80,9 @@ class World {
       ensureSecret: (_owner, name, data) => this.output("Secret", name, data),
     };
     return new BucketReconciler({
-      cache: { get: (_ns, name) => this.objects.get(name) },
+      cache: {
+        get: (_ns, name) => (this.frozen?.metadata.name === name ? this.frozen : this.objects.get(name)),
+      },
       writer: {
         writeStatus: (object, status: ManagedStatus) => {
           this.statusWrites++;
@@ -190,6 +194,24 @@ describe("create", () => {
     await r.reconcile(NS, "logs");
     expect(w.s3.calls.length).toBeGreaterThan(calls);
     expect(w.s3.calls.slice(calls).filter((c) => !/^(Get|Head)/.test(c))).toEqual([]);
+  });
+
+  it("does not decide on a cached copy older than its own last write", async () => {
+    w.put("logs", {});
+    w.frozen = structuredClone(w.get("logs"));
+    const r = w.reconciler();
+    await r.reconcile(NS, "logs");
+    expect(w.get("logs").status?.id).toBe("logs");
+    const calls = w.s3.calls.length;
+    const writes = w.statusWrites + w.metadataPatches.length;
+    // The cache still shows the object from before the finalizer, the create and the status.
+    expect(await r.reconcile(NS, "logs")).toEqual({ requeueAfterMs: 100 });
+    expect(w.s3.calls.length).toBe(calls);
+    expect(w.statusWrites + w.metadataPatches.length).toBe(writes);
+    w.frozen = undefined;
+    await settle(r, "logs");
+    expect(w.condition("logs", "Ready")?.status).toBe("True");
+    expect(w.s3.calls.filter((c) => c === "CreateBucket")).toHaveLength(1);
   });
 
   it("a bucket name taken in another account stalls with the server's hint", async () => {

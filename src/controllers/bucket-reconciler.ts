@@ -48,6 +48,7 @@ import {
 } from "./lifecycle.ts";
 import { conditionsFor, ConditionType, Reason, requeueFor, type Outcome, type Requeue } from "./outcome.ts";
 import type { EventType, MetadataPatch } from "./ports.ts";
+import { OwnWriteLag } from "./cache-lag.ts";
 import { DEFAULT_TIMING, type ReconcilerTiming } from "./reconciler.ts";
 
 export type BucketObject = ManagedObject<BucketSpec>;
@@ -138,6 +139,7 @@ export class BucketReconciler {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly memo = new Map<string, Memo>();
+  private readonly cacheLag: OwnWriteLag;
   /** Writes per object key, field and generation that the server has not (yet) reflected. */
   private readonly writes = new Map<string, Map<string, number>>();
   /** Consecutive "bucket not empty" answers per object key, to back off while waiting on the user. */
@@ -147,6 +149,7 @@ export class BucketReconciler {
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+    this.cacheLag = new OwnWriteLag(this.timing.cacheLagMaxMs, this.now);
   }
 
   async reconcile(namespace: string, name: string, signal?: AbortSignal): Promise<Requeue | undefined> {
@@ -154,12 +157,28 @@ export class BucketReconciler {
     const cached = this.opts.cache.get(namespace, name);
     if (!cached) {
       this.memo.delete(key);
+      this.cacheLag.forget(key);
       this.writes.delete(key);
       this.notEmptyWaits.delete(key);
       this.opts.metrics?.forget("Bucket", key);
       return undefined;
     }
+    const cachedVersion = cached.metadata.resourceVersion;
+    // Never decide on a copy older than this process's own last write (see cache-lag.ts).
+    if (this.cacheLag.lagging(key, cachedVersion)) return { requeueAfterMs: this.timing.cacheLagRetryMs };
     const object = structuredClone(cached);
+    try {
+      return await this.reconcileCopy(key, object, signal);
+    } finally {
+      this.cacheLag.record(key, cachedVersion, object.metadata.resourceVersion);
+    }
+  }
+
+  private async reconcileCopy(
+    key: string,
+    object: BucketObject,
+    signal: AbortSignal | undefined,
+  ): Promise<Requeue | undefined> {
     const memo = this.memo.get(key);
     if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
       return requeueFor(remainingOutcome(memo, this.now()));

@@ -340,6 +340,48 @@ describe("out-of-band changes", () => {
   });
 });
 
+describe("a cache that lags the operator's own writes", () => {
+  it("waits for the cache instead of deciding on the status it just replaced", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    const vpc = await readyVpc(h);
+    // The cloud VPC goes busy: the resync reports Ready=False while the cache holds on to the
+    // copy that still says Ready=True.
+    h.cloud.mutate(vpc.id, (r) => (r.state = "creating"));
+    h.nowMs += 120_000;
+    h.kube.freezeCache("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("False");
+    // The cloud is done again, and the VPC is reconciled before the cache shows that write.
+    h.cloud.mutate(vpc.id, (r) => (r.state = "active"));
+    const calls = h.cloud.calls.length;
+    const writes = h.kube.statusWrites;
+    const requeue = await h.reconcile("VPC", "net");
+    // Deciding on the frozen copy would judge Ready=True unchanged and skip the write, leaving
+    // the API at Ready=False with nothing to correct it before the next resync.
+    expect(requeue).toEqual({ requeueAfterMs: 100 });
+    expect(h.cloud.calls.length).toBe(calls);
+    expect(h.kube.statusWrites).toBe(writes);
+    h.kube.thawCache("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
+  });
+
+  it("acts on the cache anyway once it has lagged for cacheLagMaxMs", async () => {
+    const h = new Harness({ resyncMs: 60_000, cacheLagMaxMs: 60_000 });
+    const vpc = await readyVpc(h);
+    h.cloud.mutate(vpc.id, (r) => (r.state = "creating"));
+    h.nowMs += 120_000;
+    h.kube.freezeCache("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect((await h.reconcile("VPC", "net"))?.requeueAfterMs).toBe(100);
+    h.nowMs += 60_000;
+    const calls = h.cloud.calls.length;
+    // It reconciles again; its write, based on the old copy, is refused as stale by the API.
+    await expect(h.reconcile("VPC", "net")).rejects.toThrow("409 Conflict");
+    expect(h.cloud.calls.slice(calls)).toEqual(["vpc.get"]);
+  });
+});
+
 describe("dependencies and deletion order", () => {
   it("waits with DependencyNotReady naming the dependency and proceeds once it is Ready", async () => {
     const h = new Harness();

@@ -26,6 +26,7 @@ import {
   SpecError,
 } from "./actuator.ts";
 import type { CloudApi } from "./cloud-api.ts";
+import { OwnWriteLag } from "./cache-lag.ts";
 import { cloudErrorOutcome } from "./cloud-errors.ts";
 import {
   clearCreatePending,
@@ -75,6 +76,10 @@ export interface ReconcilerTiming {
   lastSyncHeartbeatMs: number;
   /** Re-read after a status write lost to a newer version of the object. */
   conflictRetryMs: number;
+  /** Look again this soon when the cache has not shown this process's last write of the object yet. */
+  cacheLagRetryMs: number;
+  /** Act on the cache anyway once it has lagged a write this long (the informer relists after 30 s). */
+  cacheLagMaxMs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -87,6 +92,8 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   throttledFallbackMs: 5_000,
   lastSyncHeartbeatMs: 60 * 60_000,
   conflictRetryMs: 500,
+  cacheLagRetryMs: 100,
+  cacheLagMaxMs: 60_000,
 };
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource> {
@@ -124,12 +131,14 @@ export class ManagedReconciler<
   private readonly random: () => number;
   /** Last converged or stalled outcome per key, to skip cloud calls until resync or an input changes. */
   private readonly memo = new Map<string, Memo>();
+  private readonly cacheLag: OwnWriteLag;
 
   constructor(private readonly opts: ReconcilerOptions<O, C>) {
     this.kind = opts.actuator.kind;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+    this.cacheLag = new OwnWriteLag(this.timing.cacheLagMaxMs, this.now);
   }
 
   /** Reconciles one object by namespace/name; returns when to run again (undefined: only on events). */
@@ -143,11 +152,34 @@ export class ManagedReconciler<
     const cached = this.opts.cache.get(this.kind, namespace, name) as O | undefined;
     if (!cached) {
       this.memo.delete(key);
+      this.cacheLag.forget(key);
       this.opts.metrics?.forget(this.kind, key);
       return undefined;
     }
+    const cachedVersion = cached.metadata.resourceVersion;
+    if (this.cacheLag.lagging(key, cachedVersion)) {
+      logger?.debug(
+        { resourceVersion: cachedVersion },
+        "the cache has not shown this process's last write yet",
+      );
+      return { requeueAfterMs: this.timing.cacheLagRetryMs };
+    }
     // A private copy: the reconcile updates metadata and status as it writes them; the cache's object is shared.
     const object = structuredClone(cached);
+    try {
+      return await this.reconcileCopy(key, object, signal, logger);
+    } finally {
+      // Every write (status, finalizer, annotation) leaves its new version in the copy.
+      this.cacheLag.record(key, cachedVersion, object.metadata.resourceVersion);
+    }
+  }
+
+  private async reconcileCopy(
+    key: string,
+    object: O,
+    signal: AbortSignal | undefined,
+    logger: Logger | undefined,
+  ): Promise<Requeue | undefined> {
     const memo = this.memo.get(key);
     if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
       // Nothing that could change the decision changed: no cloud call, no status write.

@@ -18,6 +18,8 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   metadataWrites = 0;
   readonly secrets = new Map<string, string>();
   private readonly objects = new Map<string, ManagedObject>();
+  /** Cache copies held back from later writes (a lagging informer), by key. */
+  private readonly frozen = new Map<string, ManagedObject>();
   private rv = 0;
   private uid = 0;
 
@@ -101,9 +103,19 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
     return this.events.map((e) => e.reason);
   }
 
+  /** From now on the cache shows this object as it is now, not its later writes (until thaw). */
+  freezeCache(kind: ManagedKind, name: string): void {
+    this.frozen.set(`${kind}/default/${name}`, structuredClone(this.must(kind, name)));
+  }
+
+  thawCache(kind: ManagedKind, name: string): void {
+    this.frozen.delete(`${kind}/default/${name}`);
+  }
+
   // ObjectCache
   get(kind: ManagedKind, namespace: string, name: string): ManagedObject | undefined {
-    return this.objects.get(`${kind}/${namespace}/${name}`);
+    const key = `${kind}/${namespace}/${name}`;
+    return this.frozen.get(key) ?? this.objects.get(key);
   }
 
   dependants(namespace: string, ref: Ref) {
