@@ -38,6 +38,8 @@ const { values } = parseArgs({
      *  DIR/src/main.js (with DIR/node_modules linked to the checkout's). */
     entry: { type: "string" },
     "heap-snapshot": { type: "string" },
+    /** Further V8/Node flags for the operator, e.g. --node-option=--max-semi-space-size=4 (repeatable). */
+    "node-option": { type: "string", multiple: true },
   },
 });
 const total = Number(values.objects);
@@ -152,6 +154,7 @@ try {
   const heapFlags = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
   const snapshotDir = values["heap-snapshot"];
   if (snapshotDir) heapFlags.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`);
+  heapFlags.push(...(values["node-option"] ?? []));
   const entry = values.entry ? [values.entry] : ["--import", "tsx", "src/main.ts"];
   operator = spawn(process.execPath, [...heapFlags, ...entry], {
     env: {
@@ -237,6 +240,7 @@ try {
         objects: total,
         live,
         heapCapMB: values.heap ?? "default",
+        nodeOptions: values["node-option"] ?? [],
         entry: values.entry ?? "src/main.ts (tsx)",
         loadAverage: loadavg().map((l) => +l.toFixed(2)),
         createSeconds: +createSeconds.toFixed(1),

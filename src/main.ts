@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
+import { collectDefaultMetrics } from "prom-client";
 import { z } from "zod";
 import { ClientFactory } from "./client/factory.ts";
 import { closeAllPools } from "./client/transport.ts";
@@ -143,6 +144,9 @@ export async function startOperator(
     logger,
     userAgent: "clouddigit-operator",
   });
+  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what a memory
+  // limit or a slow operator is judged by.
+  collectDefaultMetrics({ register: manager.registry });
   const factory = new ClientFactory({
     registry: manager.registry,
     logger: logger.child({ component: "client" }),

@@ -111,6 +111,9 @@ describe("the operator binary", () => {
       expect(metrics).toContain(`clouddigit_managed_resources{kind="${kind}",state="ready"} 1`);
     }
     expect(metrics).toMatch(/controller_runtime_reconcile_total\{[^}]*controller="vm"/);
+    // The process figures a memory limit or an alert on a slow operator is judged by.
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
   });
 
   it("deleting with kubectl removes every cloud resource; SIGTERM exits cleanly", async () => {

@@ -1,6 +1,8 @@
 // The Helm chart and the kustomize base against the real apiserver: `helm lint`, and the rendered
 // manifests accepted by `kubectl apply --dry-run=server` (schema, admission and RBAC checks for
 // real) in cluster-wide and namespace-scoped mode; values of the wrong type rejected by the schema.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
@@ -217,6 +219,10 @@ describe("helm chart", () => {
       [{ operator: { resync: "ten minutes" } }, "resync"],
       [{ workloadIdentity: { expirationSeconds: 86400 } }, "expirationSeconds"],
       [{ replicas: 3 }, "replicas"],
+      [
+        { operator: { memory: { maxOldSpaceMiB: 32, maxSemiSpaceMiB: 4, mallocArenaMax: 2 } } },
+        "maxOldSpaceMiB",
+      ],
     ] as const) {
       const result = await helmTemplate("cd-bad", releaseNamespace, values);
       expect(result.code, JSON.stringify(values)).not.toBe(0);
@@ -294,6 +300,7 @@ describe("the Deployment configures the operator the way src/main.ts reads it", 
     const source = pod?.volumes?.find((v) => v.name === "clouddigit-token")?.projected?.sources?.[0];
     expect(`${mount?.mountPath}/${source?.serviceAccountToken?.path}`).toBe(DEFAULT_OPERATOR_TOKEN_PATH);
     expect(source?.serviceAccountToken?.audience).toBe(defaultEndpoints("bd-dha-1").identity);
+    await expectBoundedMemory(scoped);
   });
 
   it("kustomize: the same, watching the whole cluster", async () => {
@@ -306,8 +313,26 @@ describe("the Deployment configures the operator the way src/main.ts reads it", 
       healthAddress: { host: "0.0.0.0", port: 8080 },
     });
     expect(config === "help" ? "help" : config.namespaces).toBeUndefined();
+    await expectBoundedMemory(deployment);
   });
 });
+
+/** The memory settings are in the env, and Node takes them from NODE_OPTIONS (a flag it refused would stop it). */
+async function expectBoundedMemory(deployment: k8s.V1Deployment): Promise<void> {
+  const env = Object.fromEntries(
+    (deployment.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+  );
+  expect(env.NODE_OPTIONS).toBe("--max-old-space-size=256 --max-semi-space-size=4");
+  expect(env.MALLOC_ARENA_MAX).toBe("2");
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["-e", "console.log(require('node:v8').getHeapStatistics().heap_size_limit)"],
+    { env: { ...process.env, NODE_OPTIONS: env.NODE_OPTIONS } },
+  );
+  const limitMiB = Number(stdout) / 2 ** 20;
+  expect(limitMiB).toBeGreaterThanOrEqual(256);
+  expect(limitMiB).toBeLessThan(300);
+}
 
 describe("kustomize base", () => {
   it("kubectl kustomize config/default renders CRDs, RBAC and the manager, and the apiserver accepts it", async () => {
