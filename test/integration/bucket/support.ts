@@ -117,6 +117,8 @@ export interface BucketEnv {
   waitFor(what: string, probe: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   waitCondition(name: string, type: string, status: string, reason?: string): Promise<void>;
   eventReasons(name: string): Promise<string[]>;
+  /** Events are written after the fact (the recorder queues them): waits until one arrives. */
+  waitEvent(name: string, reason: string): Promise<void>;
   remove(name: string): Promise<void>;
   waitGone(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -204,6 +206,13 @@ export async function startBucketEnv(
       return list.items
         .filter((e) => (e as { regarding?: { name?: string } }).regarding?.name === name)
         .map((e) => String((e as { reason?: string }).reason));
+    },
+    async waitEvent(name, reason) {
+      await env.waitFor(
+        `Event ${reason} for Bucket ${name}`,
+        async () => (await env.eventReasons(name)).includes(reason),
+        10_000,
+      );
     },
     async remove(name) {
       try {

@@ -79,6 +79,15 @@ async function eventReasons(name: string): Promise<string[]> {
     .map((e) => String((e as { reason?: string }).reason));
 }
 
+/** Events are written after the fact (the recorder queues them), so look until one arrives. */
+async function expectEvent(name: string, reason: string): Promise<void> {
+  await env.waitFor(
+    `Event ${reason} for ${name}`,
+    async () => (await eventReasons(name)).includes(reason),
+    10_000,
+  );
+}
+
 async function activeVpc(name: string): Promise<string> {
   const created = await cloudCreate("/network/vpcs", { name, cidr: "10.90.0.0/16" });
   await env.waitFor(
@@ -95,7 +104,7 @@ describe("policies", () => {
     await env.remove("VPC", "orphan");
     await env.waitGone("VPC", "orphan");
     expect(cloud<{ state: string }>(vpcId)?.state).toBe("active");
-    expect(await eventReasons("orphan")).toContain("Orphaned");
+    await expectEvent("orphan", "Orphaned");
   });
 
   it("ObserveOnly reports an existing resource, never writes to it (not even drift), and leaves it on deletion", async () => {
@@ -139,7 +148,7 @@ describe("policies", () => {
       "tags applied",
       async () => cloud<{ tags: Record<string, string> }>(vpcId)?.tags.owner === "platform",
     );
-    expect(await eventReasons("imported")).toContain("Imported");
+    await expectEvent("imported", "Imported");
     await env.remove("VPC", "imported");
     await env.waitGone("VPC", "imported");
     expect(cloud(vpcId)).toBeUndefined();
