@@ -75,11 +75,9 @@ export function registerBucketController(opts: BucketControllerOptions): BucketC
   const reconciler = new BucketReconciler({
     cache: {
       get: (namespace, name) => buckets.get(`${namespace}/${name}`) as unknown as BucketObject | undefined,
+      expectOwnWrite: (key, before, written) => buckets.expectOwnWrite(key, before, written),
     },
-    // As for the other kinds: a write the cache never shows means a stuck watch (relisted).
-    writer: new KubeBucketWriter(manager.client, (key, before, written) =>
-      buckets.expectOwnWrite(key, before, written),
-    ),
+    writer: new KubeBucketWriter(manager.client),
     events: new RecorderBucketEvents(events),
     providers,
     outputs: new KubeOutputWriter(manager.client),
@@ -107,10 +105,7 @@ export function registerBucketController(opts: BucketControllerOptions): BucketC
 }
 
 class KubeBucketWriter implements BucketObjectWriter {
-  constructor(
-    private readonly client: KubeClient,
-    private readonly onWritten: (key: string, before?: string, written?: string) => void,
-  ) {}
+  constructor(private readonly client: KubeClient) {}
 
   async writeStatus(object: BucketObject, status: ManagedStatus): Promise<BucketObject> {
     const result = await writeStatus(
@@ -119,9 +114,7 @@ class KubeBucketWriter implements BucketObjectWriter {
       object as unknown as KubeObject,
       status as unknown as Record<string, unknown>,
     );
-    const written = result.object as unknown as BucketObject;
-    if (result.changed) this.written(object, written);
-    return written;
+    return result.object as unknown as BucketObject;
   }
 
   async patchMetadata(object: BucketObject, patch: MetadataPatch): Promise<BucketObject> {
@@ -132,20 +125,13 @@ class KubeBucketWriter implements BucketObjectWriter {
       metadata.resourceVersion = object.metadata.resourceVersion;
     }
     if (patch.annotations) metadata.annotations = patch.annotations;
-    const written = (await this.client.patch(
+    return (await this.client.patch(
       BUCKET_RESOURCE,
       object.metadata.namespace,
       object.metadata.name ?? "",
       { metadata },
       "merge",
     )) as unknown as BucketObject;
-    this.written(object, written);
-    return written;
-  }
-
-  private written(before: BucketObject, after: BucketObject): void {
-    const key = objectKey(before);
-    this.onWritten(key, before.metadata.resourceVersion, after.metadata?.resourceVersion);
   }
 }
 

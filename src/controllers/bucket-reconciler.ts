@@ -94,6 +94,8 @@ export interface BucketEventSink {
 
 export interface BucketCache {
   get(namespace: string, name: string): BucketObject | undefined;
+  /** As ObjectCache.expectOwnWrite. */
+  expectOwnWrite?(key: string, before: string, written: string | undefined): void;
 }
 
 /**
@@ -170,7 +172,10 @@ export class BucketReconciler {
     try {
       return await this.reconcileCopy(key, object, signal);
     } finally {
-      this.cacheLag.record(key, cachedVersion, object.metadata.resourceVersion);
+      const written = object.metadata.resourceVersion;
+      if (this.cacheLag.record(key, cachedVersion, written)) {
+        this.opts.cache.expectOwnWrite?.(key, cachedVersion, written);
+      }
     }
   }
 

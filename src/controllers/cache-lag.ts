@@ -22,11 +22,15 @@ export class OwnWriteLag {
     return false;
   }
 
-  /** After a reconcile: a copy whose version moved from the cached one was written. */
-  record(key: string, cachedVersion: string | undefined, versionAfter: string | undefined): void {
-    if (cachedVersion !== undefined && versionAfter !== cachedVersion) {
-      this.writtenOver.set(key, { resourceVersion: cachedVersion, at: this.now() });
-    }
+  /** After a reconcile: a copy whose version moved from the cached one was written (returns whether). */
+  record(
+    key: string,
+    cachedVersion: string | undefined,
+    versionAfter: string | undefined,
+  ): cachedVersion is string {
+    if (cachedVersion === undefined || versionAfter === cachedVersion) return false;
+    this.writtenOver.set(key, { resourceVersion: cachedVersion, at: this.now() });
+    return true;
   }
 
   forget(key: string): void {

@@ -3,7 +3,7 @@
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import { isNotFound, type KubeClient } from "../runtime/kube-client.ts";
-import { objectKey, type KubeObject, type ResourceType } from "../runtime/resource.ts";
+import type { KubeObject, ResourceType } from "../runtime/resource.ts";
 import { writeStatus } from "../runtime/status.ts";
 import { kinds as crdKinds } from "../crds/index.ts";
 import type { ManagedKind, ManagedObject, ManagedStatus, Ref, SecretReader } from "./actuator.ts";
@@ -71,16 +71,14 @@ export class InformerCache implements ObjectCache {
     }
     return out;
   }
+
+  expectOwnWrite(kind: ManagedKind, key: string, before: string, written: string | undefined): void {
+    this.informers[kind].expectOwnWrite(key, before, written);
+  }
 }
 
-/** Told of every write that changed an object: its version before, and the version written. */
-export type WriteObserver = (kind: ManagedKind, key: string, before?: string, written?: string) => void;
-
 export class KubeObjectWriter implements ObjectWriter {
-  constructor(
-    private readonly client: KubeClient,
-    private readonly onWritten: WriteObserver = () => undefined,
-  ) {}
+  constructor(private readonly client: KubeClient) {}
 
   async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<ManagedObject> {
     const result = await writeStatus(
@@ -89,7 +87,6 @@ export class KubeObjectWriter implements ObjectWriter {
       object as unknown as KubeObject,
       status as unknown as Record<string, unknown>,
     );
-    if (result.changed) this.written(kind, object, result.object as unknown as ManagedObject);
     return result.object as unknown as ManagedObject;
   }
 
@@ -105,19 +102,13 @@ export class KubeObjectWriter implements ObjectWriter {
       metadata.resourceVersion = object.metadata.resourceVersion;
     }
     if (patch.annotations) metadata.annotations = patch.annotations;
-    const written = (await this.client.patch(
+    return (await this.client.patch(
       resourceType(kind),
       object.metadata.namespace,
       object.metadata.name ?? "",
       { metadata },
       "merge",
     )) as unknown as ManagedObject;
-    this.written(kind, object, written);
-    return written;
-  }
-
-  private written(kind: ManagedKind, before: ManagedObject, after: ManagedObject): void {
-    this.onWritten(kind, objectKey(before), before.metadata.resourceVersion, after.metadata?.resourceVersion);
   }
 }
 

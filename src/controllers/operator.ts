@@ -80,10 +80,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
     ...(opts.endpointDomain ? { endpointDomain: opts.endpointDomain } : {}),
   });
   const cache = new InformerCache(informers);
-  // The cache must show each write soon; one that never arrives means a stuck watch (relisted).
-  const writer = new KubeObjectWriter(manager.client, (kind, key, before, written) =>
-    informers[kind].expectOwnWrite(key, before, written),
-  );
+  const writer = new KubeObjectWriter(manager.client);
   const sink = new RecorderEventSink(events);
   const metrics = new ResourceMetrics(manager.registry);
 

@@ -9,6 +9,11 @@ export interface ObjectCache {
   get(kind: ManagedKind, namespace: string, name: string): ManagedObject | undefined;
   /** Objects in the namespace whose declared dependencies include `ref` (any kind). */
   dependants(namespace: string, ref: Ref): Dependant[];
+  /**
+   * This process wrote the object at `key` over the cached version `before`: the cache should show
+   * it soon (the informer relists a watch that never does).
+   */
+  expectOwnWrite?(kind: ManagedKind, key: string, before: string, written: string | undefined): void;
 }
 
 export interface Dependant {

@@ -170,7 +170,10 @@ export class ManagedReconciler<
       return await this.reconcileCopy(key, object, signal, logger);
     } finally {
       // Every write (status, finalizer, annotation) leaves its new version in the copy.
-      this.cacheLag.record(key, cachedVersion, object.metadata.resourceVersion);
+      const written = object.metadata.resourceVersion;
+      if (this.cacheLag.record(key, cachedVersion, written)) {
+        this.opts.cache.expectOwnWrite?.(this.kind, key, cachedVersion, written);
+      }
     }
   }
 

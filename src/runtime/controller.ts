@@ -239,10 +239,9 @@ export class Controller {
       priority,
     };
     const began = this.clock.now();
-    const slowAfterMs = this.slowReconcileWarnMs;
     const slow = this.clock.setTimeout(
       () => logger.warn({ runningMs: this.clock.now() - began }, "reconcile still running"),
-      slowAfterMs,
+      this.slowReconcileWarnMs,
     );
     let result: "success" | "error" | "requeue" | "requeue_after";
     let requeueAfterMs: number | undefined;

@@ -208,7 +208,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.unseenWrites.delete(key);
           continue;
         }
-        stale.set(index, [...(stale.get(index) ?? []), key]);
+        const keys = stale.get(index);
+        if (keys) keys.push(key);
+        else stale.set(index, [key]);
       }
     }
     for (const [index, keys] of stale) {

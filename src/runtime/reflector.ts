@@ -248,7 +248,6 @@ export class Reflector<T extends KubeObject = KubeObject> {
       // Asked to relist as the stream ended: list anyway.
       if (relist) throw relist;
       return received;
-      return received;
     } catch (err) {
       if (relist) throw relist;
       if (tripped) throw new WatchdogTripped(inactivityMs);
