@@ -11,7 +11,7 @@ describe("operator configuration", () => {
       logLevel: "info",
       concurrency: 4,
       resync: 600_000,
-      pollInterval: 5_000,
+      pollInterval: 1_000,
       endpointDomain: "clouddigit.ai",
     });
   });

@@ -53,7 +53,7 @@ export const configSchema = z.object({
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   resync: duration.default(10 * 60_000),
-  pollInterval: duration.default(5_000),
+  pollInterval: duration.default(1_000),
   endpointDomain: z
     .string()
     .regex(/^[a-z0-9.-]+$/)
@@ -78,7 +78,10 @@ const FLAGS = {
   "log-level": { env: "LOG_LEVEL", help: "trace|debug|info|warn|error" },
   concurrency: { env: "CONCURRENCY", help: "parallel reconciles per kind (default 4)" },
   resync: { env: "RESYNC_PERIOD", help: "default drift resync (default 10m, jittered)" },
-  "poll-interval": { env: "POLL_INTERVAL", help: "how often to look while the cloud works (default 5s)" },
+  "poll-interval": {
+    env: "POLL_INTERVAL",
+    help: "how often to look while the cloud works (default 1s; one list per kind and credential)",
+  },
   "endpoint-domain": {
     env: "CLOUDDIGIT_ENDPOINT_DOMAIN",
     help: "domain of default endpoints (clouddigit.ai or mymine.space)",

@@ -4,6 +4,7 @@
 // errors, requeues, status, events, metrics) belongs to the reconciler.
 import type { ObjectMeta } from "../crds/common.ts";
 import type { CloudApi } from "./cloud-api.ts";
+import type { ObservableCollection } from "./collection-observer.ts";
 
 /** Kinds served by the generic reconciler over the REST API. */
 export type ManagedKind = "VPC" | "Subnet" | "SSHKey" | "VM" | "Volume";
@@ -137,8 +138,11 @@ export interface Actuator<O extends ManagedObject = ManagedObject, C extends Clo
   kind: ManagedKind;
   /** Objects that must be Ready before this one can be created (or, where noted, kept in line). */
   dependencies(object: O): Dependency[];
-  /** GET by ID; undefined when the cloud says it does not exist. */
-  get(api: CloudApi, id: string, signal?: AbortSignal): Promise<C | undefined>;
+  /**
+   * The REST collection of this kind for one credential. The reconciler reads resources by ID
+   * through its observer: batched finds, and one list per poll for every resource in transition.
+   */
+  collection(api: CloudApi): ObservableCollection<C>;
   /** Resources carrying all these tags (our ownership tags): finds a create that happened before a crash. */
   findByTags(api: CloudApi, tags: Record<string, string>, signal?: AbortSignal): Promise<C[]>;
   /** One create call, idempotent through op.idempotencyKey. */

@@ -86,6 +86,7 @@ export function remainingOutcome(memo: Memo, now: number): Outcome {
   const left = Math.max(1, memo.until - now);
   if (memo.outcome.kind === "done") return { ...memo.outcome, resyncAfterMs: left };
   if (memo.outcome.kind === "stalled") return { ...memo.outcome, retryAfterMs: left };
+  if (memo.outcome.kind === "polling") return { ...memo.outcome, afterMs: left };
   return memo.outcome;
 }
 

@@ -7,6 +7,7 @@ import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-con
 import { EventRecorder } from "../runtime/events.ts";
 import { stripManagedFields, type Informer } from "../runtime/informer.ts";
 import type { Controller } from "../runtime/controller.ts";
+import { Priority } from "../runtime/workqueue.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { writeStatus } from "../runtime/status.ts";
 import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
@@ -109,10 +110,12 @@ export function registerOperator(opts: OperatorOptions): Operator {
       secrets,
       metrics,
       onCredentialsRejected: recheckConfigOf,
+      // A resource the cloud finished working on: its object goes ahead of new creates.
+      wake: (key) => controller.enqueue(key, Priority.High),
       ...(opts.timing ? { timing: opts.timing } : {}),
     });
     reconcilers[kind] = reconciler;
-    const controller = manager.addController({
+    const controller: Controller = manager.addController({
       name: kind.toLowerCase(),
       kind,
       concurrency: opts.concurrency ?? 2,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Server, Subnet, Volume, Vpc } from "./cloud-api.ts";
 import { KIND_TAG, NAME_TAG, OWNER_TAG } from "./actuator.ts";
 import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./reconciler.ts";
@@ -799,5 +799,47 @@ describe("metrics", () => {
     expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="ready"} 0');
     expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="exists"} 0');
     expect(text).toContain('clouddigit_managed_resources{kind="Subnet",state="synced"} 1');
+  });
+});
+
+describe("waiting on the cloud through the collection observer", () => {
+  it("objects in transition are watched with one list for all, woken when done, and reconciled from its copy", async () => {
+    const h = new Harness({ pollMs: 5 }, { watch: true });
+    const names = ["a", "b", "c"];
+    names.forEach((n, i) => h.kube.apply("VPC", n, { cidr: `10.${i}.0.0/16` }));
+    for (const n of names) {
+      // Watched: the object's own requeue is only the safety net.
+      expect(await h.reconcile("VPC", n)).toEqual({ requeueAfterMs: 60_000 });
+    }
+    expect(h.kube.condition("VPC", "a", "Ready")?.reason).toBe("Provisioning");
+    const afterCreates = h.cloud.calls.length;
+    // A reconcile for another reason while the cloud works (nothing of its inputs changed): no call.
+    await h.reconcile("VPC", "a");
+    expect(h.cloud.calls.length).toBe(afterCreates);
+
+    // Lists while nothing changed wake nobody.
+    await vi.waitFor(() => expect(h.cloud.count("vpc.list")).toBeGreaterThanOrEqual(2));
+    expect(h.woken).toEqual([]);
+    h.cloud.settle();
+    await vi.waitFor(() =>
+      expect([...h.woken].sort()).toEqual(["VPC/default/a", "VPC/default/b", "VPC/default/c"]),
+    );
+    const lists = h.cloud.count("vpc.list");
+    for (const n of names) await h.reconcile("VPC", n);
+    for (const n of names) expect(h.kube.condition("VPC", n, "Ready")?.status).toBe("True");
+    // Each woken reconcile read the list's copy: no GET, and no further list once nothing is watched.
+    expect(h.cloud.count("vpc.get")).toBe(0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.cloud.count("vpc.list")).toBe(lists);
+  });
+
+  it("a reconcile that changes an input of a watched object reads the cloud itself", async () => {
+    const h = new Harness({ pollMs: 60_000 }, { watch: true });
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.count("vpc.get")).toBe(0);
+    h.kube.apply("VPC", "net", { ...vpcSpec, description: "changed" });
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.count("vpc.get")).toBe(1);
   });
 });

@@ -26,6 +26,7 @@ import {
   SpecError,
 } from "./actuator.ts";
 import type { CloudApi } from "./cloud-api.ts";
+import { observerOf, type CollectionObserver } from "./collection-observer.ts";
 import { OwnWriteLag } from "./cache-lag.ts";
 import { cloudErrorOutcome } from "./cloud-errors.ts";
 import {
@@ -80,6 +81,11 @@ export interface ReconcilerTiming {
   cacheLagRetryMs: number;
   /** Act on the cache anyway once it has lagged a write this long (the informer relists after 30 s). */
   cacheLagMaxMs: number;
+  /**
+   * Safety re-check of an object whose resource the collection observer watches (it wakes the
+   * object when the resource changes, so this only matters if a wake were ever lost).
+   */
+  watchFallbackMs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -94,6 +100,7 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   conflictRetryMs: 500,
   cacheLagRetryMs: 100,
   cacheLagMaxMs: 60_000,
+  watchFallbackMs: 60_000,
 };
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource> {
@@ -109,6 +116,11 @@ export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResou
    * the ProviderConfig and wake the object once a fixed Secret makes the credentials work again.
    */
   onCredentialsRejected?: ((object: ManagedObject) => void) | undefined;
+  /**
+   * Reconciles the object by key soon, ahead of other work. Given, an object waiting on the cloud
+   * is not polled by its own reconciles: the collection observer watches its resource and wakes it.
+   */
+  wake?: ((key: string) => void) | undefined;
   timing?: Partial<ReconcilerTiming>;
   now?: () => number;
   random?: () => number;
@@ -119,6 +131,10 @@ interface Observed extends ObservedResource {
   /** A create succeeded: clear the create-pending mark once status holds the id. */
   clearCreatePending?: boolean;
   exists?: boolean;
+  /** The credential's API, once resolved: the collection observer to tell at the end. */
+  api?: CloudApi;
+  /** The cloud resource as this reconcile last saw it (before its own update or delete, if any). */
+  cloud?: CloudResource;
 }
 
 export class ManagedReconciler<
@@ -192,6 +208,28 @@ export class ManagedReconciler<
     this.memo.delete(key);
 
     const observed: Observed = { synced: false };
+    let watching = false;
+    try {
+      const requeue = await this.decideAndPublish(key, object, observed, signal, logger);
+      if (requeue && "watch" in requeue) {
+        watching = this.watch(key, object, observed, requeue.watch);
+        return { requeueAfterMs: watching ? this.timing.watchFallbackMs : this.timing.pollMs };
+      }
+      return requeue;
+    } finally {
+      // Any end but a watch: results of lists that started before this reconcile may predate its writes.
+      if (!watching) this.unwatch(object, observed);
+    }
+  }
+
+  /** The reconcile proper; `watch` for a polling outcome whose resource the observer may watch. */
+  private async decideAndPublish(
+    key: string,
+    object: O,
+    observed: Observed,
+    signal: AbortSignal | undefined,
+    logger: Logger | undefined,
+  ): Promise<Requeue | undefined | { watch: Outcome }> {
     let outcome: Outcome;
     try {
       outcome = object.metadata.deletionTimestamp
@@ -229,7 +267,39 @@ export class ManagedReconciler<
       this.memo.set(key, { fingerprint: this.fingerprint(object), outcome, until: this.now() + wait });
     }
     if (outcome.kind === "gone") this.opts.metrics?.forget(this.kind, key);
+    if (outcome.kind === "polling" && this.opts.wake) return { watch: outcome };
     return requeueFor(outcome);
+  }
+
+  private observer(api: CloudApi): CollectionObserver<C> {
+    return observerOf(this.opts.actuator.collection(api));
+  }
+
+  /**
+   * Hands the resource to its collection's observer, which wakes the object when it changes. Until
+   * then, reconciles for other reasons (a related object's status) that change no input of this
+   * one cost no cloud call: the memo answers them.
+   */
+  private watch(key: string, object: O, observed: Observed, polling: Outcome): boolean {
+    const { api, cloud } = observed;
+    const wake = this.opts.wake;
+    if (!api || !cloud || !wake) return false;
+    const onChange = (): void => {
+      this.memo.delete(key);
+      wake(key);
+    };
+    this.observer(api).watch(cloud.id, cloud as C, onChange, {
+      intervalMs: this.timing.pollMs,
+      now: this.now,
+    });
+    const until = this.now() + this.timing.watchFallbackMs;
+    this.memo.set(key, { fingerprint: this.fingerprint(object), outcome: polling, until });
+    return true;
+  }
+
+  private unwatch(object: O, observed: Observed): void {
+    const id = observed.cloud?.id ?? object.status?.id;
+    if (observed.api && id) this.observer(observed.api).forget(id);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -250,6 +320,7 @@ export class ManagedReconciler<
       };
     }
     const api = provider.api;
+    observed.api = api;
     const recordedId = object.status?.id;
     const importID = object.spec.importID;
 
@@ -259,7 +330,7 @@ export class ManagedReconciler<
     let recreating: string | undefined;
     const knownId = recordedId ?? importID;
     if (knownId) {
-      cloud = await this.call("read", () => actuator.get(api, knownId, signal));
+      cloud = await this.call("read", () => this.observer(api).find(knownId, signal));
       if (!cloud) {
         observed.id = null;
         observed.state = null;
@@ -355,6 +426,7 @@ export class ManagedReconciler<
     }
 
     const observation = actuator.observe(cloud, object, deps.resolved);
+    observed.cloud = cloud;
     observed.id = cloud.id;
     observed.state = observation.state;
     observed.atProvider = observation.atProvider;
@@ -460,8 +532,9 @@ export class ManagedReconciler<
       };
     }
     const api = provider.api;
+    observed.api = api;
     let cloud: C | undefined;
-    if (id) cloud = await this.call("read", () => actuator.get(api, id, signal));
+    if (id) cloud = await this.call("read", () => this.observer(api).find(id, signal));
     else {
       const found = await this.call("read", () =>
         actuator.findByTags(api, ownershipTags(object, this.kind), signal),
@@ -476,6 +549,7 @@ export class ManagedReconciler<
       return { kind: "gone" };
     }
     observed.id = cloud.id;
+    observed.cloud = cloud;
     observed.state = cloud.state;
     observed.exists = true;
     if (cloud.state === "deleting")

@@ -2,12 +2,11 @@
 import type { SSHKey } from "../crds/ssh-key.ts";
 import { desiredTags, observeByState, tagsChange, type Actuator } from "./actuator.ts";
 import type { SshKey } from "./cloud-api.ts";
-import { findBatched } from "./batched-find.ts";
 
 export const sshKeyActuator: Actuator<SSHKey, SshKey> = {
   kind: "SSHKey",
   dependencies: () => [],
-  get: (api, id, signal) => findBatched(api.compute.sshKeys, id, signal),
+  collection: (api) => api.compute.sshKeys,
   findByTags: (api, tags, signal) => api.compute.sshKeys.listAll({ tags }, { signal }),
   create: (op) =>
     op.api.compute.sshKeys.create(

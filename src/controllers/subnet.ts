@@ -9,7 +9,7 @@ import {
   type Dependency,
 } from "./actuator.ts";
 import type { Subnet } from "./cloud-api.ts";
-import { findBatched } from "./batched-find.ts";
+import { findBatched } from "./collection-observer.ts";
 import { requireExisting, requireInCatalog } from "./catalog-checks.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet> = {
@@ -18,7 +18,7 @@ export const subnetActuator: Actuator<SubnetObject, Subnet> = {
     const ref = object.spec.vpcRef;
     return ref ? [{ kind: "VPC", name: ref.name, neededFor: "create", blocksDeletion: true }] : [];
   },
-  get: (api, id, signal) => findBatched(api.network.subnets, id, signal),
+  collection: (api) => api.network.subnets,
   findByTags: (api, tags, signal) => api.network.subnets.listAll({ tags }, { signal }),
   async create(op) {
     const { spec } = op.object;

@@ -14,7 +14,7 @@ import {
   type Resolved,
 } from "./actuator.ts";
 import type { Server } from "./cloud-api.ts";
-import { findBatched } from "./batched-find.ts";
+import { findBatched } from "./collection-observer.ts";
 import { requireExisting, requireInCatalog } from "./catalog-checks.ts";
 
 const TRANSITIONAL = ["building", "starting", "stopping", "rebooting", "resizing", "deleting"];
@@ -78,7 +78,7 @@ export const vmActuator: Actuator<VM, Server> = {
       })),
     ];
   },
-  get: (api, id, signal) => findBatched(api.compute.servers, id, signal),
+  collection: (api) => api.compute.servers,
   findByTags: (api, tags, signal) => api.compute.servers.listAll({ tags }, { signal }),
   async create(op) {
     const { spec } = op.object;

@@ -3,13 +3,12 @@
 import type { Volume as VolumeObject } from "../crds/volume.ts";
 import { desiredTags, observeByState, tagsChange, type Actuator, type Change } from "./actuator.ts";
 import type { Volume } from "./cloud-api.ts";
-import { findBatched } from "./batched-find.ts";
 import { requireInCatalog } from "./catalog-checks.ts";
 
 export const volumeActuator: Actuator<VolumeObject, Volume> = {
   kind: "Volume",
   dependencies: () => [],
-  get: (api, id, signal) => findBatched(api.storage.volumes, id, signal),
+  collection: (api) => api.storage.volumes,
   findByTags: (api, tags, signal) => api.storage.volumes.listAll({ tags }, { signal }),
   async create(op) {
     const { spec } = op.object;

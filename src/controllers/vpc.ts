@@ -2,12 +2,11 @@
 import type { VPC } from "../crds/vpc.ts";
 import { desiredTags, observeByState, tagsChange, type Actuator, type Change } from "./actuator.ts";
 import type { Vpc } from "./cloud-api.ts";
-import { findBatched } from "./batched-find.ts";
 
 export const vpcActuator: Actuator<VPC, Vpc> = {
   kind: "VPC",
   dependencies: () => [],
-  get: (api, id, signal) => findBatched(api.network.vpcs, id, signal),
+  collection: (api) => api.network.vpcs,
   findByTags: (api, tags, signal) => api.network.vpcs.listAll({ tags }, { signal }),
   create: (op) =>
     op.api.network.vpcs.create(

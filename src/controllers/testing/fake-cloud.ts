@@ -248,6 +248,7 @@ export class FakeCloud implements CloudApi {
       listAll: async (filter: Omit<ListFilter, "cursor"> = {}) => {
         this.record(`${kind}.list`);
         return this.list<R>(`${prefix}_`)
+          .filter((r) => !filter.ids || filter.ids.includes(r.id))
           .filter((r) => Object.entries(filter.tags ?? {}).every(([k, v]) => r.tags[k] === v))
           .map((r) => ({ ...r }));
       },

@@ -38,7 +38,11 @@ export class Harness {
   /** Names of objects whose credentials the cloud refused (the onCredentialsRejected hook). */
   readonly credentialsRejected: string[] = [];
 
-  constructor(timing: Partial<ReconcilerTiming> = {}) {
+  /** Keys the collection observer woke (only with `watch: true`). */
+  readonly woken: string[] = [];
+
+  /** `watch`: objects waiting on the cloud are watched by the collection observer, not polled. */
+  constructor(timing: Partial<ReconcilerTiming> = {}, opts: { watch?: boolean } = {}) {
     const entries = MANAGED_KINDS.map((kind) => [
       kind,
       new ManagedReconciler({
@@ -50,6 +54,7 @@ export class Harness {
         secrets: this.kube,
         metrics: this.metrics,
         onCredentialsRejected: (o) => this.credentialsRejected.push(o.metadata.name ?? ""),
+        ...(opts.watch ? { wake: (key: string) => void this.woken.push(`${kind}/${key}`) } : {}),
         timing,
         now: () => this.nowMs,
         random: () => 0.5,

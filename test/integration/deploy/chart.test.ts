@@ -292,7 +292,7 @@ describe("the Deployment configures the operator the way src/main.ts reads it", 
       logLevel: "info",
       concurrency: 4,
       resync: 600_000,
-      pollInterval: 5_000,
+      pollInterval: 1_000,
     });
     // The projected token lands where OIDC ProviderConfigs look by default, for the default identity endpoint.
     const pod = scoped.spec?.template.spec;
