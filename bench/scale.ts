@@ -5,14 +5,17 @@
  * process (`src/main.ts`, default settings) so that its RSS is its own: the bench measures the
  * time from spawn to /healthz (process up) and to /readyz (caches synced), RSS over the start-up
  * pass (every object reconciled once), and the latency from a spec change of a live object to the
- * status update that answers it (observedGeneration caught up), with all the objects in cache.
+ * status update that answers it (observedGeneration caught up), with all the objects in cache,
+ * and the latency from a cloud state change (a new VPC's creating -> active in the sandbox, at its
+ * updated_at) to the Ready condition that reports it.
  *
  *   scripts/with-node --import tsx bench/scale.ts --objects 10000 [--live 40] [--settle 60s] [--heap 160] [--entry DIR/src/main.js] [--heap-snapshot DIR]
  *
  * --heap-snapshot DIR: the operator writes a V8 heap snapshot into DIR after the start-up pass
  * (open it in Chrome DevTools' Memory tab to see what holds the heap).
  *
- * Bounded: --objects creates, one operator process killed at the end, --live spec changes.
+ * Bounded: --objects creates, one operator process killed at the end, --live spec changes and
+ * --live further VPC creates.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -102,7 +105,7 @@ const percentile = (sorted: number[], p: number) =>
 const cp = await startControlPlane({ log: (l) => console.error(`[control-plane] ${l}`) });
 const sandbox = await startSandbox({
   tokens: [{ token: TOKEN, projects: ["demo"], name: "bench" }],
-  quotas: { vpcs: live + 10 },
+  quotas: { vpcs: 2 * live + 10 },
   delays: { vpc: 200 },
 });
 let operator: ReturnType<typeof spawn> | undefined;
@@ -230,6 +233,38 @@ try {
     rssMax = Math.max(rssMax, rssMB(pid));
   }
   latencies.sort((a, b) => a - b);
+
+  // Cloud-state-change-to-condition latency: a new VPC at a time (200 ms provisioning); from the
+  // sandbox's creating -> active transition (its updated_at, same clock) to Ready=True in the apiserver.
+  const cloudLatencies: number[] = [];
+  for (let i = 0; i < live; i++) {
+    const name = `fresh${i}`;
+    await client.create(resourceType("VPC"), {
+      apiVersion: "clouddigit.ai/v1alpha1",
+      kind: "VPC",
+      metadata: { name, namespace: ns },
+      spec: { cidr: `10.${i}.0.0/16` },
+    });
+    const t0 = Date.now();
+    for (;;) {
+      const o = await client.get<{
+        metadata: { name?: string };
+        status?: { id?: string; conditions?: Array<{ type: string; status: string }> };
+      }>(resourceType("VPC"), ns, name);
+      const readyAt = Date.now();
+      const id = o.status?.id;
+      if (id && o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) {
+        const cloud = sandbox.state.get(id);
+        if (cloud?.state !== "active") throw new Error(`${name}: Ready while the cloud says ${cloud?.state}`);
+        cloudLatencies.push(readyAt - Date.parse(cloud.updated_at));
+        break;
+      }
+      if (readyAt - t0 > 60_000) throw new Error(`${name}: not Ready within 60 s`);
+      await sleep(20);
+    }
+    rssMax = Math.max(rssMax, rssMB(pid));
+  }
+  cloudLatencies.sort((a, b) => a - b);
   const events = await client.list(
     { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
     { namespace: ns },
@@ -254,6 +289,11 @@ try {
           p50: percentile(latencies, 50),
           p99: percentile(latencies, 99),
           max: latencies.at(-1),
+        },
+        cloudStateChangeToConditionMs: {
+          p50: percentile(cloudLatencies, 50),
+          p99: percentile(cloudLatencies, 99),
+          max: cloudLatencies.at(-1),
         },
         cloudCalls: sandbox.counts().total,
         eventsInNamespace: events.items.length,

@@ -843,3 +843,26 @@ describe("waiting on the cloud through the collection observer", () => {
     expect(h.cloud.count("vpc.get")).toBe(1);
   });
 });
+
+describe("a watched object whose wait ends in Kubernetes", () => {
+  it("a VM waiting for its volume to report the attachment goes Ready once the Volume's status says so", async () => {
+    const h = new Harness({ pollMs: 5 }, { watch: true });
+    h.kube.apply("Volume", "data", { sizeGiB: 50, type: "nvme", zone: "bd-dha-1a" });
+    h.kube.apply("VPC", "net", vpcSpec);
+    h.kube.apply("Subnet", "web", subnetSpec);
+    h.kube.apply("VM", "app", { ...vmSpec, volumeRefs: [{ name: "data" }] });
+    // Every object reconciled each round (as the watches between kinds would), the cloud settled,
+    // and time for the observer's polls; far fewer rounds than the 60 s safety re-check would need.
+    for (let round = 0; round < 20; round++) {
+      if (h.kube.condition("VM", "app", "Ready")?.status === "True") break;
+      for (const [kind, name] of h.kube.all()) await h.reconcile(kind, name);
+      h.cloud.settle();
+      await new Promise((r) => setTimeout(r, 20));
+      h.nowMs += 1_000;
+    }
+    expect(h.kube.condition("VM", "app", "Ready")?.status).toBe("True");
+    expect(h.kube.object("Volume", "data")?.status?.atProvider?.serverID).toBe(
+      h.kube.object("VM", "app")?.status?.id,
+    );
+  });
+});

@@ -200,7 +200,8 @@ export class ManagedReconciler<
     logger: Logger | undefined,
   ): Promise<Requeue | undefined> {
     const memo = this.memo.get(key);
-    if (memo && memo.fingerprint === this.fingerprint(object) && this.now() < memo.until) {
+    const fingerprint = memo && this.fingerprint(object, memo.outcome.kind === "polling");
+    if (memo && memo.fingerprint === fingerprint && this.now() < memo.until) {
       // Nothing that could change the decision changed: no cloud call, no status write.
       logger?.debug({ outcome: memo.outcome.kind }, "inputs unchanged since the last outcome; no cloud call");
       return requeueFor(remainingOutcome(memo, this.now()));
@@ -293,7 +294,7 @@ export class ManagedReconciler<
       now: this.now,
     });
     const until = this.now() + this.timing.watchFallbackMs;
-    this.memo.set(key, { fingerprint: this.fingerprint(object), outcome: polling, until });
+    this.memo.set(key, { fingerprint: this.fingerprint(object, true), outcome: polling, until });
     return true;
   }
 
@@ -719,11 +720,17 @@ export class ManagedReconciler<
    * Everything (besides the cloud itself) that could change what a reconcile decides: the spec
    * (generation), the lifecycle metadata, the dependencies' readiness and the provider config.
    */
-  private fingerprint(object: O): string {
+  /**
+   * `withDependencyStatus`: also the dependencies' reported state and atProvider. A wait on the
+   * cloud may end on what a dependency reports (a VM is Ready once each attached Volume says it is
+   * in use by it) while the watched resource itself does not change.
+   */
+  private fingerprint(object: O, withDependencyStatus = false): string {
     const namespace = object.metadata.namespace ?? "";
     const deps = this.opts.actuator.dependencies(object).map((d) => {
       const t = this.opts.cache.get(d.kind, namespace, d.name);
-      return [refKey(d), t?.status?.id ?? "", t ? isReady(t) : false, !!t?.metadata.deletionTimestamp];
+      const base = [refKey(d), t?.status?.id ?? "", t ? isReady(t) : false, !!t?.metadata.deletionTimestamp];
+      return withDependencyStatus ? [...base, t?.status?.state ?? "", t?.status?.atProvider ?? {}] : base;
     });
     // Objects that act on this one's cloud resource (a VM attaching this Volume): their changes
     // change what the cloud reports here.
