@@ -133,7 +133,7 @@ describe("CollectionObserver.watch", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
-  const every = { intervalMs: 1_000 };
+  const every = { intervalMs: 1_000, ttlMs: 60_000 };
 
   it("looks at every watched resource with one list per interval and wakes only those that changed", async () => {
     const states = new Map([
@@ -226,6 +226,31 @@ describe("CollectionObserver.watch", () => {
     c.failWith(new Error("throttled"));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(woken).toEqual(["b", "a"]);
+    expect(observer.watching).toBe(0);
+  });
+});
+
+describe("CollectionObserver watch lifetime", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("drops a watch nobody renewed within its lifetime, and stops polling", async () => {
+    const c = listedCollection(new Map([["a", "attaching"]]));
+    const observer = new CollectionObserver(c.collection);
+    const woken: string[] = [];
+    observer.watch("a", { id: "a", state: "attaching" }, () => woken.push("a"), {
+      intervalMs: 1_000,
+      ttlMs: 5_000,
+    });
+    await vi.advanceTimersByTimeAsync(4_500);
+    expect(c.lists).toHaveLength(5);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(c.lists).toHaveLength(5);
+    expect(woken).toEqual([]);
     expect(observer.watching).toBe(0);
   });
 });

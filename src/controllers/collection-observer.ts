@@ -32,6 +32,8 @@ interface Watch {
   /** JSON of the resource as its reconciler last saw it. */
   seen: string;
   onChange: () => void;
+  /** Dropped unwoken after this: its object's own safety re-check would have watched it again. */
+  until: number;
 }
 
 interface Handoff<R> {
@@ -42,6 +44,11 @@ interface Handoff<R> {
 /** Watch timing; the poll interval is the one most recently asked for. */
 export interface WatchOptions {
   intervalMs: number;
+  /**
+   * How long the watch may last unwoken. A live object re-watches at its safety re-check, so a
+   * watch this old belongs to an object nobody reconciles any more (its operator stopped).
+   */
+  ttlMs: number;
   now?: () => number;
 }
 
@@ -93,7 +100,12 @@ export class CollectionObserver<R extends { id: string }> {
     this.intervalMs = opts.intervalMs;
     if (opts.now) this.now = opts.now;
     this.handoffs.delete(id);
-    this.watches.set(id, { seq: ++this.seq, seen: JSON.stringify(seen), onChange });
+    this.watches.set(id, {
+      seq: ++this.seq,
+      seen: JSON.stringify(seen),
+      onChange,
+      until: this.now() + opts.ttlMs,
+    });
     this.schedule();
   }
 
@@ -146,6 +158,11 @@ export class CollectionObserver<R extends { id: string }> {
   private async poll(): Promise<void> {
     this.polling = true;
     this.lastPollAt = this.now();
+    for (const [id, watch] of this.watches) if (this.lastPollAt >= watch.until) this.watches.delete(id);
+    if (this.watches.size === 0) {
+      this.polling = false;
+      return;
+    }
     const startSeq = this.seq;
     const ids = [...this.watches.keys()];
     try {

@@ -291,6 +291,7 @@ export class ManagedReconciler<
     };
     this.observer(api).watch(cloud.id, cloud as C, onChange, {
       intervalMs: this.timing.pollMs,
+      ttlMs: 2 * this.timing.watchFallbackMs,
       now: this.now,
     });
     const until = this.now() + this.timing.watchFallbackMs;
