@@ -205,6 +205,17 @@ try {
     await sleep(1_000);
   }
   const rssAfterStartup = rssMB(pid);
+  // Where the RSS is: the operator's own process metrics (V8 heap, and memory outside it).
+  const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metricMB = (name: string): number => {
+    const m = new RegExp(`^${name} ([0-9.e+]+)$`, "m").exec(metricsText);
+    return m ? Math.round(Number(m[1]) / 2 ** 20) : NaN;
+  };
+  const memoryAfterStartupPass = {
+    heapTotalMB: metricMB("nodejs_heap_size_total_bytes"),
+    heapUsedMB: metricMB("nodejs_heap_size_used_bytes"),
+    externalMB: metricMB("nodejs_external_memory_bytes"),
+  };
   if (snapshotDir) await heapSnapshot(pid, snapshotDir);
 
   // Change-to-condition latency, one live object at a time, all objects in cache.
@@ -284,6 +295,7 @@ try {
         cacheSyncSeconds: +((readyMs - upMs) / 1000).toFixed(2),
         rssAtReadyMB: rssAtReady,
         rssAfterStartupPassMB: rssAfterStartup,
+        memoryAfterStartupPass,
         rssMaxMB: rssMax,
         specChangeToStatusMs: {
           p50: percentile(latencies, 50),

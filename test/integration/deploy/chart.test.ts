@@ -322,8 +322,10 @@ async function expectBoundedMemory(deployment: k8s.V1Deployment): Promise<void> 
   const env = Object.fromEntries(
     (deployment.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
   );
-  expect(env.NODE_OPTIONS).toBe("--max-old-space-size=256 --max-semi-space-size=4");
+  expect(env.NODE_OPTIONS).toBe("--max-old-space-size=256 --max-semi-space-size=2");
   expect(env.MALLOC_ARENA_MAX).toBe("2");
+  expect(env.MALLOC_TRIM_THRESHOLD_).toBe("131072");
+  expect(env.MALLOC_MMAP_THRESHOLD_).toBe("131072");
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["-e", "console.log(require('node:v8').getHeapStatistics().heap_size_limit)"],
