@@ -67,8 +67,6 @@ export class CollectionObserver<R extends { id: string }> {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private lastPollAt = Number.NEGATIVE_INFINITY;
-  /** Calls made by watch polls (for tests and metrics). */
-  pollCalls = 0;
 
   constructor(private readonly collection: ObservableCollection<R>) {}
 
@@ -166,7 +164,6 @@ export class CollectionObserver<R extends { id: string }> {
     const startSeq = this.seq;
     const ids = [...this.watches.keys()];
     try {
-      this.pollCalls += Math.ceil(ids.length / 1000);
       // Ahead of new creates at the rate limiter: these are objects a user is waiting on.
       const listed = await this.collection.listAll({ ids }, { priority: "high" });
       this.settle(ids, startSeq, new Map(listed.map((r) => [r.id, r])));

@@ -720,8 +720,7 @@ export class ManagedReconciler<
   /**
    * Everything (besides the cloud itself) that could change what a reconcile decides: the spec
    * (generation), the lifecycle metadata, the dependencies' readiness and the provider config.
-   */
-  /**
+   *
    * `withDependencyStatus`: also the dependencies' reported state and atProvider. A wait on the
    * cloud may end on what a dependency reports (a VM is Ready once each attached Volume says it is
    * in use by it) while the watched resource itself does not change.
