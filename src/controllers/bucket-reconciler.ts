@@ -662,13 +662,7 @@ export class BucketReconciler {
       (c) => !STANDARD_TYPES.includes(c.type) && !FIELD_TYPES.includes(c.type),
     );
     status.conditions = [...standard, ...sortFields(fields), ...others];
-    const worthWriting = stampLastSyncTime(
-      previous,
-      status,
-      observed.synced,
-      { ms: this.now(), iso: nowIso },
-      this.timing.lastSyncHeartbeatMs,
-    );
+    const worthWriting = stampLastSyncTime(previous, status, observed.synced, nowIso);
 
     this.opts.metrics?.observe("Bucket", objectKey(object), {
       exists: !!status.id,

@@ -254,3 +254,84 @@ describe("CollectionObserver watch lifetime", () => {
     expect(observer.watching).toBe(0);
   });
 });
+
+describe("CollectionObserver.check", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const gather = { intervalMs: 1_000, gatherMs: 2_000, ttlMs: 60_000 };
+  const seen = (id: string, state: string) => JSON.stringify({ id, state });
+
+  it("resync checks due close together share one list at low priority; unchanged ones wake nobody", async () => {
+    const states = new Map([
+      ["a", "active"],
+      ["b", "active"],
+      ["c", "active"],
+    ]);
+    const c = listedCollection(states);
+    const observer = new CollectionObserver(c.collection);
+    const results: string[] = [];
+    const callbacks = (id: string) => ({
+      onChange: () => results.push(`changed ${id}`),
+      onUnchanged: () => results.push(`unchanged ${id}`),
+    });
+    observer.check("a", seen("a", "active"), callbacks("a"), gather);
+    observer.check("b", seen("b", "active"), callbacks("b"), gather);
+    await vi.advanceTimersByTimeAsync(1_000);
+    observer.check("c", seen("c", "active"), callbacks("c"), gather);
+    // Nothing until the first check's gather time is up; then one list takes all three.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(c.lists).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.lists).toEqual([["a", "b", "c"]]);
+    expect(c.priorities).toEqual(["low"]);
+    expect(results).toEqual(["unchanged a", "unchanged b", "unchanged c"]);
+    // Checks are one-time: no further lists.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(c.lists).toHaveLength(1);
+    expect(observer.watching).toBe(0);
+  });
+
+  it("a check rides along with a watch's list; a changed resource wakes with the list's copy", async () => {
+    const states = new Map([
+      ["w", "creating"],
+      ["x", "stopped"],
+    ]);
+    const c = listedCollection(states);
+    const observer = new CollectionObserver(c.collection);
+    const results: string[] = [];
+    observer.check(
+      "x",
+      seen("x", "running"),
+      { onChange: () => results.push("changed x"), onUnchanged: () => results.push("unchanged x") },
+      { ...gather, gatherMs: 10_000 },
+    );
+    observer.watch("w", { id: "w", state: "creating" }, () => results.push("woken w"), gather);
+    await vi.advanceTimersByTimeAsync(0);
+    // The watch's list (a user waits on it: high priority) took the check along, long before its time.
+    expect(c.lists).toEqual([["x", "w"]]);
+    expect(c.priorities).toEqual(["high"]);
+    expect(results).toEqual(["changed x"]);
+    expect(await observer.find("x")).toEqual({ id: "x", state: "stopped" });
+    expect(c.lists).toHaveLength(1);
+  });
+
+  it("a check replaced by a reconcile's own end (forget) before its list is not reported", async () => {
+    const c = listedCollection(new Map([["a", "active"]]));
+    const observer = new CollectionObserver(c.collection);
+    const results: string[] = [];
+    observer.check(
+      "a",
+      seen("a", "creating"),
+      { onChange: () => results.push("changed"), onUnchanged: () => results.push("unchanged") },
+      gather,
+    );
+    observer.forget("a");
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(c.lists).toEqual([]);
+    expect(results).toEqual([]);
+  });
+});

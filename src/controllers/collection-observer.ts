@@ -10,6 +10,12 @@
 //   reconciler, and the list's copy is handed to the woken reconcile's find, so it costs no call
 //   of its own. Per poll: one call for up to 1,000 resources, instead of one each.
 //
+// - check(id, seen, …): a resync's look at a settled resource. It goes with the next list of the
+//   collection, or with a list of its own at most a few seconds later, so the resyncs due around
+//   the same time (and the transitions being watched) share calls. Unchanged: the object's
+//   reconcile is not run at all; changed: its reconciler is woken with the list's copy, as above.
+//   Lists made only of checks queue at `low` priority: user-visible work goes first.
+//
 // A handoff is only ever an observation made after the woken object's last reconcile ended: every
 // reconcile ends by watching its resource again or forgetting it, and either drops the handoffs
 // and ignores the results of lists that started before. So a reconcile never acts on a copy older
@@ -34,6 +40,8 @@ interface Watch {
   onChange: () => void;
   /** Dropped unwoken after this: its object's own safety re-check would have watched it again. */
   until: number;
+  /** A one-time check (a resync) rather than a watch: listed by `by` at the latest, then dropped. */
+  check?: { by: number; onUnchanged: () => void };
 }
 
 interface Handoff<R> {
@@ -52,6 +60,12 @@ export interface WatchOptions {
   now?: () => number;
 }
 
+/** Check timing: when the resync is due at the latest, and how long an unlisted check may live. */
+export interface CheckOptions extends WatchOptions {
+  /** How long the check may wait for other checks and watches to share its list. */
+  gatherMs: number;
+}
+
 /** A handoff nobody picked up (its object went away) is dropped after this long. */
 const HANDOFF_TTL_MS = 60_000;
 
@@ -65,6 +79,7 @@ export class CollectionObserver<R extends { id: string }> {
   private intervalMs = 1_000;
   private now: () => number = Date.now;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
   private polling = false;
   private lastPollAt = Number.NEGATIVE_INFINITY;
 
@@ -104,7 +119,33 @@ export class CollectionObserver<R extends { id: string }> {
       onChange,
       until: this.now() + opts.ttlMs,
     });
-    this.schedule();
+    // As soon as the poll interval allows.
+    this.schedule(Number.NEGATIVE_INFINITY);
+  }
+
+  /**
+   * Looks at the resource once, in a list that starts within `gatherMs`: `onUnchanged` if it is as
+   * `seen` (JSON, as the reconciler last saw it), else as `watch` does on a change. Replaces a
+   * watch or check of the id.
+   */
+  check(
+    id: string,
+    seen: string,
+    callbacks: { onChange: () => void; onUnchanged: () => void },
+    opts: CheckOptions,
+  ): void {
+    this.intervalMs = opts.intervalMs;
+    if (opts.now) this.now = opts.now;
+    const by = this.now() + opts.gatherMs;
+    this.handoffs.delete(id);
+    this.watches.set(id, {
+      seq: ++this.seq,
+      seen,
+      onChange: callbacks.onChange,
+      until: by + opts.ttlMs,
+      check: { by, onUnchanged: callbacks.onUnchanged },
+    });
+    this.schedule(by);
   }
 
   /** Its reconciler no longer waits on the resource: stop watching it, drop what was handed off. */
@@ -142,15 +183,34 @@ export class CollectionObserver<R extends { id: string }> {
     }
   }
 
-  private schedule(): void {
-    if (this.timer || this.polling || this.watches.size === 0) return;
-    const wait = Math.max(0, this.lastPollAt + this.intervalMs - this.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll();
-    }, wait);
+  /** Makes sure a list starts by `due` (or as soon after the last one as the interval allows). */
+  private schedule(due: number): void {
+    // A list in flight schedules the next one itself when it ends, from every entry.
+    if (this.polling || this.watches.size === 0) return;
+    const at = Math.max(due, this.lastPollAt + this.intervalMs);
+    if (this.timer && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        void this.poll();
+      },
+      Math.max(0, at - this.now()),
+    );
     // Watches never keep a process alive that has nothing else to do.
     this.timer.unref();
+  }
+
+  /** When the next list is due for the entries there are: now for a watch, `by` for a check. */
+  private nextDue(): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const watch of this.watches.values()) {
+      if (!watch.check) return Number.NEGATIVE_INFINITY;
+      due = Math.min(due, watch.check.by);
+    }
+    return due;
   }
 
   private async poll(): Promise<void> {
@@ -163,9 +223,11 @@ export class CollectionObserver<R extends { id: string }> {
     }
     const startSeq = this.seq;
     const ids = [...this.watches.keys()];
+    // A watch is an object a user is waiting on: ahead of new creates at the rate limiter. A list
+    // of resync checks alone is background work: behind everything else.
+    const priority = this.nextDue() === Number.NEGATIVE_INFINITY ? "high" : "low";
     try {
-      // Ahead of new creates at the rate limiter: these are objects a user is waiting on.
-      const listed = await this.collection.listAll({ ids }, { priority: "high" });
+      const listed = await this.collection.listAll({ ids }, { priority });
       this.settle(ids, startSeq, new Map(listed.map((r) => [r.id, r])));
     } catch {
       // The watched objects' own reconciles look, and report the error where the user sees it.
@@ -173,25 +235,31 @@ export class CollectionObserver<R extends { id: string }> {
     } finally {
       this.polling = false;
       this.purgeHandoffs();
-      this.schedule();
+      this.schedule(this.nextDue());
     }
   }
 
   /** Wakes the watchers whose resource changed; `listed` undefined: the list failed, wake all. */
   private settle(ids: string[], startSeq: number, listed: Map<string, R> | undefined): void {
-    const woken: Watch[] = [];
+    const woken: Array<() => void> = [];
     for (const id of ids) {
       const watch = this.watches.get(id);
       // Watched again (or forgotten) since this list started: its result may predate a write.
       if (!watch || watch.seq > startSeq) continue;
       const resource = listed?.get(id);
-      if (listed && resource && JSON.stringify(resource) === watch.seen) continue;
+      if (listed && resource && JSON.stringify(resource) === watch.seen) {
+        if (watch.check) {
+          this.watches.delete(id);
+          woken.push(watch.check.onUnchanged);
+        }
+        continue;
+      }
       this.watches.delete(id);
       // Not listed: gone, or not visible yet. Only its reconcile's own GET may conclude "gone".
       if (resource) this.handoffs.set(id, { resource, at: this.now() });
-      woken.push(watch);
+      woken.push(watch.onChange);
     }
-    for (const watch of woken) watch.onChange();
+    for (const call of woken) call();
   }
 
   private purgeHandoffs(): void {

@@ -79,6 +79,11 @@ export interface Memo {
   fingerprint: string;
   outcome: Outcome;
   until: number;
+  /**
+   * A `done` outcome's cloud resource (JSON) and inputs with the dependencies' status: while both
+   * stay the same, the resync only checks the resource in a shared list instead of reconciling.
+   */
+  seen?: { cloud: string; inputs: string };
 }
 
 /** The remembered outcome with only the time left until its resync or retry. */
@@ -208,26 +213,23 @@ export function observedStatus(
 }
 
 /**
- * Sets `status.lastSyncTime` and says whether the status is worth a write: lastSyncTime moves
- * with any other change after a successful read of the cloud, and at least every heartbeat, not
- * at every resync (which would be one write per object per resync).
+ * Sets `status.lastSyncTime` and says whether the status is worth a write: lastSyncTime moves with
+ * any other change after a successful read of the cloud, never on its own. A read that finds
+ * nothing new writes nothing, so converged objects cost the Kubernetes API no writes at all.
  */
 export function stampLastSyncTime(
   previous: ManagedStatus,
   status: ManagedStatus,
   synced: boolean,
-  now: { ms: number; iso: string },
-  heartbeatMs: number,
+  nowIso: string,
 ): boolean {
   delete status.lastSyncTime;
   const withoutTime = { ...previous };
   delete withoutTime.lastSyncTime;
   const changed = !sameJson(normalize(withoutTime), normalize(status));
-  const lastSync = previous.lastSyncTime ? Date.parse(previous.lastSyncTime) : 0;
-  const heartbeatDue = synced && now.ms - lastSync >= heartbeatMs;
-  status.lastSyncTime = synced && (changed || heartbeatDue) ? now.iso : previous.lastSyncTime;
+  status.lastSyncTime = synced && changed ? nowIso : previous.lastSyncTime;
   if (status.lastSyncTime === undefined) delete status.lastSyncTime;
-  return changed || heartbeatDue;
+  return changed;
 }
 
 /** The event for a change of situation, or undefined: one event per change, not one per retry. */

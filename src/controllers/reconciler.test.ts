@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Server, Subnet, Volume, Vpc } from "./cloud-api.ts";
-import { KIND_TAG, NAME_TAG, OWNER_TAG } from "./actuator.ts";
+import { KIND_TAG, NAME_TAG, OWNER_TAG, type ManagedKind, type ManagedObject } from "./actuator.ts";
 import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./reconciler.ts";
 import { Harness } from "./testing/harness.ts";
 
@@ -21,6 +21,20 @@ async function readyVpc(h: Harness): Promise<Vpc> {
   await h.converge([["VPC", "net"]], 3);
   const id = h.kube.object("VPC", "net")?.status?.id ?? "";
   return h.cloud.get<Vpc>(id) as Vpc;
+}
+
+/** Converges with the collection observer in play: each round, time for its lists (5 ms polls). */
+async function convergeWatched(
+  h: Harness,
+  objects: Array<[ManagedKind, string]>,
+  rounds = 10,
+): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const [kind, name] of objects) await h.reconcile(kind, name);
+    h.cloud.settle();
+    await new Promise((r) => setTimeout(r, 20));
+    h.nowMs += 1_000;
+  }
 }
 
 async function readyVm(h: Harness, extra: Record<string, unknown> = {}): Promise<Server> {
@@ -85,6 +99,11 @@ describe("create, observe, converge", () => {
     h.nowMs += 700_000; // past the jittered resync
     await h.reconcile("VPC", "net");
     expect(h.cloud.calls.slice(calls)).toEqual(["vpc.get"]);
+    expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
+    // Hours later, a resync that finds nothing new still writes nothing (lastSyncTime included).
+    h.nowMs += 3 * 3_600_000;
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.calls.slice(calls)).toEqual(["vpc.get", "vpc.get"]);
     expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
   });
 
@@ -864,5 +883,86 @@ describe("a watched object whose wait ends in Kubernetes", () => {
     expect(h.kube.object("Volume", "data")?.status?.atProvider?.serverID).toBe(
       h.kube.object("VM", "app")?.status?.id,
     );
+  });
+});
+
+describe("resync of a converged object through the collection observer", () => {
+  // Resync 60 s (63 s with the harness's jitter), checks gather for up to 20 ms.
+  const timing = { resyncMs: 60_000, pollMs: 5, resyncGatherMs: 20 };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Converged VPCs; from then on the observer's timers are fake (advanced by the test). */
+  async function convergedVpcs(h: Harness, names: string[]): Promise<void> {
+    names.forEach((n, i) => h.kube.apply("VPC", n, { cidr: `10.${i}.0.0/16`, tags: { team: "web" } }));
+    await convergeWatched(
+      h,
+      names.map((n) => ["VPC", n]),
+    );
+    for (const n of names) expect(h.kube.condition("VPC", n, "Ready")?.status).toBe("True");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  }
+
+  it("an unchanged resource costs a share of one list: no GET, no reconcile, no write", async () => {
+    const h = new Harness(timing, { watch: true });
+    const names = ["a", "b", "c"];
+    await convergedVpcs(h, names);
+    const calls = h.cloud.calls.length;
+    const writes = h.kube.statusWrites + h.kube.metadataWrites;
+    const woken = h.woken.length;
+
+    h.nowMs += 70_000; // past the jittered resync
+    for (const n of names) expect(await h.reconcile("VPC", n)).toEqual({ requeueAfterMs: 63_000 });
+    await vi.advanceTimersByTimeAsync(19);
+    expect(h.cloud.calls.length).toBe(calls);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.cloud.calls.slice(calls)).toEqual(["vpc.list"]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.cloud.calls.length).toBe(calls + 1);
+    expect(h.woken.length).toBe(woken);
+    expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
+    // Until the next resync the memo answers again.
+    h.nowMs += 30_000;
+    await h.reconcile("VPC", "a");
+    expect(h.cloud.calls.length).toBe(calls + 1);
+  });
+
+  it("a resource changed behind the operator's back wakes its object, corrected from the list's copy", async () => {
+    const h = new Harness(timing, { watch: true });
+    await convergedVpcs(h, ["a", "b"]);
+    const id = h.kube.object("VPC", "a")?.status?.id ?? "";
+    h.cloud.mutate(id, (r) => (r.tags = { team: "hijacked" }));
+    const gets = h.cloud.count("vpc.get");
+
+    h.nowMs += 70_000;
+    await h.reconcile("VPC", "a");
+    await h.reconcile("VPC", "b");
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.woken.slice(-1)).toEqual(["VPC/default/a"]);
+    await h.reconcile("VPC", "a");
+    expect(h.kube.reasons()).toContain("DriftDetected");
+    expect(h.cloud.count("vpc.update")).toBe(1);
+    expect(h.cloud.count("vpc.get")).toBe(gets);
+    expect(h.cloud.get<Vpc>(id)?.tags.team).toBe("web");
+  });
+
+  it("an object whose dependency reports something new since it converged is reconciled in full", async () => {
+    const h = new Harness(timing, { watch: true });
+    h.kube.apply("VPC", "net", vpcSpec);
+    h.kube.apply("Subnet", "web", subnetSpec);
+    await convergeWatched(h, h.kube.all());
+    expect(h.kube.condition("Subnet", "web", "Ready")?.status).toBe("True");
+    const vpc = h.kube.object("VPC", "net") as ManagedObject;
+    await h.kube.writeStatus("VPC", vpc, {
+      ...vpc.status,
+      atProvider: { ...vpc.status?.atProvider, description: "changed" },
+    });
+    const gets = h.cloud.count("subnet.get");
+
+    h.nowMs += 70_000;
+    await h.reconcile("Subnet", "web");
+    // Its own read, at once: the inputs differ from those its last decision was made on.
+    expect(h.cloud.count("subnet.get")).toBe(gets + 1);
   });
 });

@@ -73,8 +73,6 @@ export interface ReconcilerTiming {
   stalledRetryMs: number;
   /** Fallback when a throttled answer carries no Retry-After. */
   throttledFallbackMs: number;
-  /** lastSyncTime is refreshed at least this often even when nothing else changed. */
-  lastSyncHeartbeatMs: number;
   /** Re-read after a status write lost to a newer version of the object. */
   conflictRetryMs: number;
   /** Look again this soon when the cache has not shown this process's last write of the object yet. */
@@ -86,6 +84,11 @@ export interface ReconcilerTiming {
    * object when the resource changes, so this only matters if a wake were ever lost).
    */
   watchFallbackMs: number;
+  /**
+   * Longest a due resync of a converged object waits for others to share its list (it is
+   * background work; capped at the resync's jitter).
+   */
+  resyncGatherMs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -96,11 +99,11 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   providerRecheckMs: 30_000,
   stalledRetryMs: 15 * 60_000,
   throttledFallbackMs: 5_000,
-  lastSyncHeartbeatMs: 60 * 60_000,
   conflictRetryMs: 500,
   cacheLagRetryMs: 100,
   cacheLagMaxMs: 60_000,
   watchFallbackMs: 60_000,
+  resyncGatherMs: 10_000,
 };
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource> {
@@ -206,6 +209,14 @@ export class ManagedReconciler<
       logger?.debug({ outcome: memo.outcome.kind }, "inputs unchanged since the last outcome; no cloud call");
       return requeueFor(remainingOutcome(memo, this.now()));
     }
+    if (
+      memo?.seen &&
+      memo.fingerprint === fingerprint &&
+      (await this.resyncByCheck(key, object, memo, signal))
+    ) {
+      logger?.debug("resync: the cloud resource is checked in its collection's next list");
+      return requeueFor(remainingOutcome(memo, this.now()));
+    }
     this.memo.delete(key);
 
     const observed: Observed = { synced: false };
@@ -265,7 +276,11 @@ export class ManagedReconciler<
     if (outcome.kind === "done" || outcome.kind === "stalled") {
       const wait = outcome.kind === "done" ? outcome.resyncAfterMs : outcome.retryAfterMs;
       // Fingerprint of the object as this reconcile left it (finalizer added, id recorded).
-      this.memo.set(key, { fingerprint: this.fingerprint(object), outcome, until: this.now() + wait });
+      const memo: Memo = { fingerprint: this.fingerprint(object), outcome, until: this.now() + wait };
+      if (outcome.kind === "done" && observed.cloud && this.opts.wake) {
+        memo.seen = { cloud: JSON.stringify(observed.cloud), inputs: this.fingerprint(object, true) };
+      }
+      this.memo.set(key, memo);
     }
     if (outcome.kind === "gone") this.opts.metrics?.forget(this.kind, key);
     if (outcome.kind === "polling" && this.opts.wake) return { watch: outcome };
@@ -296,6 +311,44 @@ export class ManagedReconciler<
     });
     const until = this.now() + this.timing.watchFallbackMs;
     this.memo.set(key, { fingerprint: this.fingerprint(object, true), outcome: polling, until });
+    return true;
+  }
+
+  /**
+   * A due resync of a converged object whose inputs (dependencies' status included) are as its
+   * last reconcile saw them: the same decision would follow from the same cloud resource, so only
+   * the resource is looked at, in a list shared with the other resyncs of the next few seconds and
+   * any watches. Unchanged, nothing else happens; changed (or unlisted, or the list failed), the
+   * object is woken and reconciled as usual. False when the check cannot be made (no provider).
+   */
+  private async resyncByCheck(key: string, object: O, memo: Memo, signal?: AbortSignal): Promise<boolean> {
+    const wake = this.opts.wake;
+    const id = object.status?.id;
+    if (!wake || !id || !memo.seen || memo.outcome.kind !== "done") return false;
+    if (this.fingerprint(object, true) !== memo.seen.inputs) return false;
+    const provider = await this.opts.providers.resolve(object, signal);
+    if (!provider.ok) return false;
+    const next = this.done(memo.outcome.message, object);
+    const period = next.kind === "done" ? next.resyncAfterMs : this.timing.resyncMs;
+    this.observer(provider.api).check(
+      id,
+      memo.seen.cloud,
+      {
+        onChange: () => {
+          this.memo.delete(key);
+          wake(key);
+        },
+        onUnchanged: () => {},
+      },
+      {
+        intervalMs: this.timing.pollMs,
+        // Resyncs are jittered by this fraction anyway; waiting a little of it lets lists be shared.
+        gatherMs: Math.min(this.timing.resyncGatherMs, period * this.timing.resyncJitter),
+        ttlMs: 2 * this.timing.watchFallbackMs,
+        now: this.now,
+      },
+    );
+    memo.until = this.now() + period;
     return true;
   }
 
@@ -687,14 +740,7 @@ export class ManagedReconciler<
     const nowIso = metaTime(this.now());
     const status = observedStatus(previous, observed, outcome, object.metadata.generation);
     status.conditions = conditionsFor(outcome, previous.conditions, object.metadata.generation, nowIso);
-    const now = { ms: this.now(), iso: nowIso };
-    const worthWriting = stampLastSyncTime(
-      previous,
-      status,
-      observed.synced,
-      now,
-      this.timing.lastSyncHeartbeatMs,
-    );
+    const worthWriting = stampLastSyncTime(previous, status, observed.synced, nowIso);
 
     this.opts.metrics?.observe(
       this.kind,

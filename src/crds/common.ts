@@ -367,7 +367,7 @@ export function managedStatus<A extends z.ZodType>(kind: string, atProvider: A) 
       ),
       lastSyncTime: doc(
         z.string().meta({ format: "date-time" }).optional(),
-        "When the operator last read the cloud resource successfully.",
+        "When a successful read of the cloud resource last changed this status. Reads that find nothing new write nothing, so it does not move while the resource stays as it is.",
       ),
       conditions: conditions(),
     }),
