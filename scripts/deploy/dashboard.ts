@@ -63,7 +63,7 @@ const PANELS: Panel[] = [
     w: 9,
   },
   {
-    title: "Drift corrections and out-of-band recreations",
+    title: "Drift corrections, out-of-band recreations and resync checks that found a change",
     type: "timeseries",
     targets: [
       q(
@@ -73,6 +73,10 @@ const PANELS: Panel[] = [
       q(
         `sum by (kind) (increase(clouddigit_recreated_resources_total{${SEL}}[$__rate_interval]))`,
         "recreated {{kind}}",
+      ),
+      q(
+        `sum by (kind) (increase(clouddigit_resync_checks_total{result="changed", ${SEL}}[$__rate_interval]))`,
+        "resync found a change {{kind}}",
       ),
     ],
     w: 12,

@@ -1,6 +1,6 @@
 // Per-kind resource metrics: how many objects exist in the cloud, are Ready and Synced (gauges
 // computed at scrape time from the last reconcile of each object), plus drift corrections,
-// out-of-band recreations and reconcile outcomes (counters).
+// out-of-band recreations, reconcile outcomes and resync checks (counters).
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { ManagedKind } from "./actuator.ts";
 
@@ -15,6 +15,7 @@ export class ResourceMetrics {
   private readonly driftTotal: Counter<"kind">;
   private readonly recreatedTotal: Counter<"kind">;
   private readonly outcomes: Counter<"kind" | "outcome">;
+  private readonly resyncChecks: Counter<"kind" | "result">;
 
   constructor(registry: Registry) {
     const flags = this.flags;
@@ -59,6 +60,14 @@ export class ResourceMetrics {
       labelNames: ["kind", "outcome"] as const,
       registers: [registry],
     });
+    this.resyncChecks = new Counter({
+      name: "clouddigit_resync_checks_total",
+      help:
+        "Resyncs of converged objects made as a look at the resource in a shared list: unchanged " +
+        "(nothing else to do) or changed (the object was reconciled).",
+      labelNames: ["kind", "result"] as const,
+      registers: [registry],
+    });
   }
 
   observe(kind: ManagedKind, key: string, flags: ObjectFlags): void {
@@ -84,5 +93,9 @@ export class ResourceMetrics {
 
   outcome(kind: ManagedKind, outcome: string): void {
     this.outcomes.inc({ kind, outcome });
+  }
+
+  resyncCheck(kind: ManagedKind, result: "unchanged" | "changed"): void {
+    this.resyncChecks.inc({ kind, result });
   }
 }

@@ -922,6 +922,8 @@ describe("resync of a converged object through the collection observer", () => {
     expect(h.cloud.calls.length).toBe(calls + 1);
     expect(h.woken.length).toBe(woken);
     expect(h.kube.statusWrites + h.kube.metadataWrites).toBe(writes);
+    const checks = await h.registry.getSingleMetricAsString("clouddigit_resync_checks_total");
+    expect(checks).toContain('clouddigit_resync_checks_total{kind="VPC",result="unchanged"} 3');
     // Until the next resync the memo answers again.
     h.nowMs += 30_000;
     await h.reconcile("VPC", "a");
@@ -940,6 +942,9 @@ describe("resync of a converged object through the collection observer", () => {
     await h.reconcile("VPC", "b");
     await vi.advanceTimersByTimeAsync(20);
     expect(h.woken.slice(-1)).toEqual(["VPC/default/a"]);
+    const checks = await h.registry.getSingleMetricAsString("clouddigit_resync_checks_total");
+    expect(checks).toContain('clouddigit_resync_checks_total{kind="VPC",result="changed"} 1');
+    expect(checks).toContain('clouddigit_resync_checks_total{kind="VPC",result="unchanged"} 1');
     await h.reconcile("VPC", "a");
     expect(h.kube.reasons()).toContain("DriftDetected");
     expect(h.cloud.count("vpc.update")).toBe(1);

@@ -335,10 +335,11 @@ export class ManagedReconciler<
       memo.seen.cloud,
       {
         onChange: () => {
+          this.opts.metrics?.resyncCheck(this.kind, "changed");
           this.memo.delete(key);
           wake(key);
         },
-        onUnchanged: () => {},
+        onUnchanged: () => this.opts.metrics?.resyncCheck(this.kind, "unchanged"),
       },
       {
         intervalMs: this.timing.pollMs,
