@@ -202,7 +202,9 @@ try {
   for (const row of counts.rows) {
     const kind = kindOfTemplate(row.template);
     const byMethod = (callsByKind[kind] ??= {});
-    byMethod[row.method] = (byMethod[row.method] ?? 0) + row.count;
+    // A GET of the collection itself is a list (the observer's `?ids=`, a lookup by tags).
+    const op = row.method === "GET" && !row.template.endsWith("}") ? "LIST" : row.method;
+    byMethod[op] = (byMethod[op] ?? 0) + row.count;
   }
   const perResource = Object.fromEntries(
     KINDS.map((k) => {

@@ -110,8 +110,11 @@ export function registerOperator(opts: OperatorOptions): Operator {
       secrets,
       metrics,
       onCredentialsRejected: recheckConfigOf,
-      // A resource the cloud finished working on: its object goes ahead of new creates.
-      wake: (key) => controller.enqueue(key, Priority.High),
+      // A resource the cloud finished working on (or a resync check that found a change): its
+      // object goes ahead of everything else, new objects (High) included. Otherwise, while a
+      // backlog of new objects waits on the API budget, finished resources would wait behind it
+      // (at 5,000 objects for minutes) and their list copies would expire unused.
+      wake: (key) => controller.enqueue(key, Priority.Urgent),
       ...(opts.timing ? { timing: opts.timing } : {}),
     });
     reconcilers[kind] = reconciler;

@@ -61,6 +61,16 @@ describe("WorkQueue", () => {
     expect(queue.len()).toBe(0);
   });
 
+  it("Urgent (a finished wait) goes ahead of a backlog of High work, also when raised from High", async () => {
+    const { queue } = newQueue();
+    for (let i = 0; i < 3; i++) queue.add(`new${i}`, { priority: Priority.High });
+    queue.add("new2", { priority: Priority.Urgent });
+    queue.add("woken", { priority: Priority.Urgent });
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) order.push((await queue.get())!.key);
+    expect(order).toEqual(["new2", "woken", "new0", "new1"]);
+  });
+
   it("delays addAfter until the clock reaches it; the earliest delay wins", async () => {
     const { queue, clock } = newQueue();
     queue.addAfter("a", 1000);

@@ -4,9 +4,11 @@ import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.t
 
 /**
  * Priorities: higher runs first. User-visible work (a new generation, a delete) should use High,
- * periodic resync and the initial list Low, everything else Normal.
+ * periodic resync and the initial list Low, everything else Normal. Urgent is for finishing work
+ * already under way (an external wait ended, e.g. the cloud finished a transition): a short
+ * reconcile that should not queue behind a backlog of new High work.
  */
-export const Priority = { Low: -100, Normal: 0, High: 100 } as const;
+export const Priority = { Low: -100, Normal: 0, High: 100, Urgent: 200 } as const;
 
 export interface AddOptions {
   priority?: number;
