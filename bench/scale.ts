@@ -14,6 +14,13 @@
  * --heap-snapshot DIR: the operator writes a V8 heap snapshot into DIR after the start-up pass
  * (open it in Chrome DevTools' Memory tab to see what holds the heap).
  *
+ * --converged N --steady-window 660s: N further objects (VPC, Subnet, Volume in turn) converged
+ * before the measurements, then a quiet window at the operator's default resync in which the
+ * operator process's own CPU and RSS and the cloud calls are counted (the steady state of one
+ * operator process; bench/convergence.ts counts the kube writes):
+ *
+ *   scripts/with-node --import tsx bench/scale.ts --objects 0 --live 10 --converged 1000 --steady-window 660s
+ *
  * Bounded: --objects creates, one operator process killed at the end, --live spec changes and
  * --live further VPC creates.
  */
@@ -43,8 +50,12 @@ const { values } = parseArgs({
     "heap-snapshot": { type: "string" },
     /** Further V8/Node flags for the operator, e.g. --node-option=--max-semi-space-size=4 (repeatable). */
     "node-option": { type: "string", multiple: true },
+    converged: { type: "string", default: "0" },
+    "steady-window": { type: "string" },
   },
 });
+const converged = Number(values.converged);
+const steadyWindowMs = values["steady-window"] ? (parseDuration(values["steady-window"]) ?? 0) : 0;
 const total = Number(values.objects);
 const live = Number(values.live);
 const settleMs = parseDuration(values.settle) ?? 60_000;
@@ -94,6 +105,13 @@ async function heapSnapshot(pid: number, dir: string): Promise<void> {
   throw new Error("no heap snapshot within 600 s");
 }
 
+/** User + system CPU time of a process so far, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are the 12th and 13th.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Math.round(Number(m[1]) / 1024) : 0;
@@ -105,7 +123,7 @@ const percentile = (sorted: number[], p: number) =>
 const cp = await startControlPlane({ log: (l) => console.error(`[control-plane] ${l}`) });
 const sandbox = await startSandbox({
   tokens: [{ token: TOKEN, projects: ["demo"], name: "bench" }],
-  quotas: { vpcs: 2 * live + 10 },
+  quotas: { vpcs: 2 * live + converged + 10, subnets: converged + 10, volumes: converged + 10 },
   delays: { vpc: 200 },
 });
 let operator: ReturnType<typeof spawn> | undefined;
@@ -152,6 +170,30 @@ try {
     });
   }
 
+  // Converged objects: created live, in one batch, before the operator starts.
+  const convergedSpecs = {
+    VPC: (i: number) => ({ cidr: `10.${i % 256}.0.0/16` }),
+    Subnet: (i: number) => ({
+      vpcRef: { name: `c${i - 1}` },
+      cidr: `10.${(i - 1) % 256}.1.0/24`,
+      zone: "bd-dha-1a",
+    }),
+    Volume: () => ({ sizeGiB: 10, type: "nvme", zone: "bd-dha-1a" }),
+  };
+  await pool(
+    Array.from({ length: converged }, (_, i) => i),
+    32,
+    (i) => {
+      const kind = kinds[i % 3] ?? "VPC";
+      return client.create(resourceType(kind), {
+        apiVersion: "clouddigit.ai/v1alpha1",
+        kind,
+        metadata: { name: `c${i}`, namespace: ns },
+        spec: convergedSpecs[kind](i),
+      });
+    },
+  );
+
   const port = await freePort();
   const spawnedAt = Date.now();
   const heapFlags = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
@@ -189,17 +231,27 @@ try {
   // The start-up pass: every object reconciled once (paused ones write their Synced=False once).
   let rssMax = rssAtReady;
   const settleEnd = Date.now() + settleMs;
-  const liveReady = async () => {
-    const list = await client.list(resourceType("VPC"), { namespace: ns });
+  const readyNamed = async (kind: (typeof kinds)[number], prefix: string) => {
+    const list = await client.list(resourceType(kind), { namespace: ns });
     return list.items.filter(
       (o) =>
-        o.metadata.name?.startsWith("live") &&
+        o.metadata.name?.startsWith(prefix) &&
         (o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some(
           (c) => c.type === "Ready" && c.status === "True",
         ),
     ).length;
   };
-  while (Date.now() < settleEnd || (await liveReady()) < live) {
+  const liveReady = () => readyNamed("VPC", "live");
+  const convergedReady = async () => {
+    let n = 0;
+    for (const kind of kinds) n += await readyNamed(kind, "c");
+    return n;
+  };
+  while (
+    Date.now() < settleEnd ||
+    (await liveReady()) < live ||
+    (converged && (await convergedReady()) < converged)
+  ) {
     rssMax = Math.max(rssMax, rssMB(pid));
     if (Date.now() > settleEnd + 300_000) throw new Error("live objects not Ready");
     await sleep(1_000);
@@ -276,6 +328,34 @@ try {
     rssMax = Math.max(rssMax, rssMB(pid));
   }
   cloudLatencies.sort((a, b) => a - b);
+
+  // Steady state of the operator process: nothing changes; resyncs come due.
+  let steady: Record<string, unknown> | undefined;
+  if (steadyWindowMs > 0) {
+    const cpu0 = cpuSeconds(pid);
+    const calls0 = sandbox.counts().total;
+    const rssSamples: number[] = [];
+    const windowEnd = Date.now() + steadyWindowMs;
+    while (Date.now() < windowEnd) {
+      rssSamples.push(rssMB(pid));
+      await sleep(5_000);
+    }
+    const windowSeconds = steadyWindowMs / 1000;
+    const calls = sandbox.counts().total - calls0;
+    steady = {
+      convergedObjects: converged,
+      windowSeconds,
+      operatorCpuPercentOfOneCore: +((100 * (cpuSeconds(pid) - cpu0)) / windowSeconds).toFixed(2),
+      operatorRssMB: {
+        min: Math.min(...rssSamples),
+        mean: Math.round(rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length),
+        max: Math.max(...rssSamples),
+      },
+      cloudCalls: calls,
+      cloudCallsPerHour: Math.round((calls * 3600) / windowSeconds),
+      budgetSharePercent: +((100 * calls) / windowSeconds / 30).toFixed(2),
+    };
+  }
   const events = await client.list(
     { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
     { namespace: ns },
@@ -309,6 +389,7 @@ try {
         },
         cloudCalls: sandbox.counts().total,
         eventsInNamespace: events.items.length,
+        ...(steady ? { steady } : {}),
       },
       null,
       2,
