@@ -137,29 +137,36 @@ try {
     await client.create(rt, { ...obj, metadata: { ...obj.metadata, namespace: ns } });
   }
   const kinds = ["VPC", "Subnet", "Volume"] as const;
-  const specs = {
-    VPC: (i: number) => ({ cidr: `10.${i % 256}.0.0/16` }),
-    Subnet: (i: number) => ({
-      vpcRef: { name: `p${i - 1}` },
-      cidr: `10.${i % 256}.1.0/24`,
-      zone: "bd-dha-1a",
-    }),
-    Volume: () => ({ sizeGiB: 10, type: "nvme", zone: "bd-dha-1a" }),
+  /**
+   * `count` objects named `<prefix><i>`: a VPC, a Subnet in the VPC just before it, a Volume, in
+   * turn, 32 creates at a time.
+   */
+  const createMixed = (prefix: string, count: number, annotations?: Record<string, string>) => {
+    const specs = {
+      VPC: (i: number) => ({ cidr: `10.${i % 256}.0.0/16` }),
+      Subnet: (i: number) => ({
+        vpcRef: { name: `${prefix}${i - 1}` },
+        cidr: `10.${(i - 1) % 256}.1.0/24`,
+        zone: "bd-dha-1a",
+      }),
+      Volume: () => ({ sizeGiB: 10, type: "nvme", zone: "bd-dha-1a" }),
+    };
+    return pool(
+      Array.from({ length: count }, (_, i) => i),
+      32,
+      (i) => {
+        const kind = kinds[i % 3] ?? "VPC";
+        return client.create(resourceType(kind), {
+          apiVersion: "clouddigit.ai/v1alpha1",
+          kind,
+          metadata: { name: `${prefix}${i}`, namespace: ns, ...(annotations ? { annotations } : {}) },
+          spec: specs[kind](i),
+        });
+      },
+    );
   };
   const createStarted = Date.now();
-  await pool(
-    Array.from({ length: total }, (_, i) => i),
-    32,
-    (i) => {
-      const kind = kinds[i % 3] ?? "VPC";
-      return client.create(resourceType(kind), {
-        apiVersion: "clouddigit.ai/v1alpha1",
-        kind,
-        metadata: { name: `p${i}`, namespace: ns, annotations: { "clouddigit.ai/paused": "true" } },
-        spec: specs[kind](i),
-      });
-    },
-  );
+  await createMixed("p", total, { "clouddigit.ai/paused": "true" });
   const createSeconds = (Date.now() - createStarted) / 1000;
   for (let i = 0; i < live; i++) {
     await client.create(resourceType("VPC"), {
@@ -171,28 +178,7 @@ try {
   }
 
   // Converged objects: created live, in one batch, before the operator starts.
-  const convergedSpecs = {
-    VPC: (i: number) => ({ cidr: `10.${i % 256}.0.0/16` }),
-    Subnet: (i: number) => ({
-      vpcRef: { name: `c${i - 1}` },
-      cidr: `10.${(i - 1) % 256}.1.0/24`,
-      zone: "bd-dha-1a",
-    }),
-    Volume: () => ({ sizeGiB: 10, type: "nvme", zone: "bd-dha-1a" }),
-  };
-  await pool(
-    Array.from({ length: converged }, (_, i) => i),
-    32,
-    (i) => {
-      const kind = kinds[i % 3] ?? "VPC";
-      return client.create(resourceType(kind), {
-        apiVersion: "clouddigit.ai/v1alpha1",
-        kind,
-        metadata: { name: `c${i}`, namespace: ns },
-        spec: convergedSpecs[kind](i),
-      });
-    },
-  );
+  await createMixed("c", converged);
 
   const port = await freePort();
   const spawnedAt = Date.now();
