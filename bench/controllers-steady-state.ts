@@ -13,8 +13,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startSandbox } from "../sandbox/server.ts";
-import { parseDuration } from "../src/controllers/duration.ts";
-import { resourceType, SECRET_RESOURCE } from "../src/controllers/kube-adapters.ts";
+import { parseDuration } from "../src/shared/duration.ts";
+import { resourceType, SECRET_RESOURCE } from "../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../src/main.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import { startControlPlane } from "../test/support/control-plane.ts";

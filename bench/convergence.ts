@@ -20,8 +20,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startSandbox } from "../sandbox/server.ts";
-import { parseDuration } from "../src/controllers/duration.ts";
-import { resourceType, SECRET_RESOURCE } from "../src/controllers/kube-adapters.ts";
+import { parseDuration } from "../src/shared/duration.ts";
+import { resourceType, SECRET_RESOURCE } from "../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../src/main.ts";
 import { Informer } from "../src/runtime/informer.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
 import { startSandbox, type Sandbox } from "../sandbox/server.ts";
-import { resourceType } from "../src/controllers/kube-adapters.ts";
+import { resourceType } from "../src/controllers/kube/resources.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import type { KubeObject, ResourceType } from "../src/runtime/resource.ts";
 import { resolveKubeBinaries, startControlPlane, type ControlPlane } from "../test/support/control-plane.ts";

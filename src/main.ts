@@ -8,10 +8,9 @@ import { collectDefaultMetrics } from "prom-client";
 import { z } from "zod";
 import { ClientFactory } from "./client/factory.ts";
 import { closeAllPools } from "./client/transport.ts";
-import { parseDuration } from "./controllers/duration.ts";
-import { registerBucketController } from "./controllers/bucket-controller.ts";
+import { parseDuration } from "./shared/duration.ts";
 import { registerOperator } from "./controllers/operator.ts";
-import type { ReconcilerTiming } from "./controllers/reconciler.ts";
+import type { ReconcilerTiming } from "./controllers/generic/reconciler.ts";
 import { createLogger } from "./runtime/logging.ts";
 import { LeadershipLostError, Manager } from "./runtime/manager.ts";
 
@@ -161,15 +160,6 @@ export async function startOperator(
     timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
     endpointDomain: config.endpointDomain,
   });
-  const buckets = registerBucketController({
-    manager,
-    findConfig: (object) => operator.resolver.find(object),
-    factory,
-    events: operator.events,
-    concurrency: config.concurrency,
-    timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
-    endpointDomain: config.endpointDomain,
-  });
   await manager.start();
   logger.info(
     { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect },
@@ -178,10 +168,10 @@ export async function startOperator(
   return {
     manager,
     operator,
-    buckets,
     async stop() {
       await manager.stop();
       await operator.events.flush();
+      operator.resolver.close();
     },
   };
 }

@@ -2,10 +2,8 @@
 // (config/rbac/) and into the Helm chart's rule templates, and a unit test fails when either copy
 // differs from what this file produces. Every rule names the code that needs it: a rule without
 // such a caller does not belong here.
-import { BUCKET_RESOURCE } from "../../src/controllers/bucket-controller.ts";
-import { CONFIG_MAP_RESOURCE } from "../../src/controllers/bucket-outputs.ts";
-import { resourceType } from "../../src/controllers/kube-adapters.ts";
-import { MANAGED_KINDS } from "../../src/controllers/kinds.ts";
+import { CONFIG_MAP_RESOURCE, resourceType } from "../../src/controllers/kube/resources.ts";
+import { MANAGED_KINDS } from "../../src/controllers/kinds/index.ts";
 import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../src/crds/provider-config.ts";
 import { EVENT_RESOURCE } from "../../src/runtime/events.ts";
 import { LEASE_RESOURCE } from "../../src/runtime/leader-election.ts";
@@ -39,10 +37,7 @@ export interface Grant {
 }
 
 // The generic reconciler's kinds plus Bucket, which has its own S3 reconciler.
-const managedPlurals = [
-  ...MANAGED_KINDS.map((kind) => resourceType(kind).plural),
-  BUCKET_RESOURCE.plural,
-].sort();
+const managedPlurals = [...MANAGED_KINDS.map((kind) => resourceType(kind).plural)].sort();
 const providerConfig = resourceType("ProviderConfig");
 const clusterProviderConfig = resourceType("ClusterProviderConfig");
 
@@ -50,7 +45,7 @@ export const GRANTS: readonly Grant[] = [
   {
     scope: "watched",
     rule: { apiGroups: ["clouddigit.ai"], resources: managedPlurals, verbs: ["list", "patch", "watch"] },
-    why: "informers list+watch every managed kind (src/runtime/reflector.ts); finalizers and annotations are merge patches (src/controllers/kube-adapters.ts KubeObjectWriter.patchMetadata)",
+    why: "informers list+watch every managed kind (src/runtime/reflector.ts); finalizers and annotations are merge patches (src/controllers/kube/adapters.ts KubeObjectWriter.patchMetadata)",
   },
   {
     scope: "watched",
@@ -59,7 +54,7 @@ export const GRANTS: readonly Grant[] = [
       resources: managedPlurals.map((p) => `${p}/status`),
       verbs: ["patch"],
     },
-    why: "status is a JSON merge patch on /status (src/runtime/status.ts writeStatus; src/controllers/bucket-controller.ts)",
+    why: "status is a JSON merge patch on /status (src/runtime/status.ts writeStatus; src/controllers/kube/adapters.ts KubeObjectWriter.writeStatus)",
   },
   {
     scope: "watched",
@@ -73,7 +68,7 @@ export const GRANTS: readonly Grant[] = [
       resources: [`${providerConfig.plural}/status`],
       verbs: ["patch"],
     },
-    why: "ProviderConfig status (credentials resolvable or not) via writeStatus (src/controllers/provider-config-status.ts, src/controllers/operator.ts)",
+    why: "ProviderConfig status (credentials resolvable or not) via writeStatus (src/controllers/provider/status.ts, src/controllers/operator.ts)",
   },
   {
     scope: "watched",
@@ -82,7 +77,7 @@ export const GRANTS: readonly Grant[] = [
       resources: [CONFIG_MAP_RESOURCE.plural],
       verbs: ["create", "get", "patch"],
     },
-    why: "Bucket connection-details ConfigMap (spec.outputs): read by name, created, patched when stale (src/controllers/bucket-outputs.ts)",
+    why: "Bucket connection-details ConfigMap (spec.outputs): read by name, created, patched when stale (src/controllers/kube/outputs.ts)",
   },
   {
     scope: "watched",
@@ -96,7 +91,7 @@ export const GRANTS: readonly Grant[] = [
   {
     scope: "credentials",
     rule: { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
-    why: "Secrets read by name, never listed or watched: API tokens and S3 keys of ProviderConfigs, VM userDataSecretRef, Bucket outputs before rewriting them (src/controllers/kube-adapters.ts KubeSecretReader, src/controllers/vm.ts, src/controllers/bucket-outputs.ts)",
+    why: "Secrets read by name, never listed or watched: API tokens and S3 keys of ProviderConfigs, VM userDataSecretRef, Bucket outputs before rewriting them (src/controllers/kube/adapters.ts KubeSecretReader, src/controllers/kinds/vm.ts, src/controllers/kube/outputs.ts)",
   },
   {
     scope: "credentials",
@@ -106,7 +101,7 @@ export const GRANTS: readonly Grant[] = [
   {
     scope: "outputSecrets",
     rule: { apiGroups: [""], resources: ["secrets"], verbs: ["create", "patch"] },
-    why: "Bucket workload-keys Secret (spec.outputs.secretName): created, patched when stale; never listed (src/controllers/bucket-outputs.ts)",
+    why: "Bucket workload-keys Secret (spec.outputs.secretName): created, patched when stale; never listed (src/controllers/kube/outputs.ts)",
   },
   {
     scope: "cluster",
@@ -124,7 +119,7 @@ export const GRANTS: readonly Grant[] = [
       resources: [`${clusterProviderConfig.plural}/status`],
       verbs: ["patch"],
     },
-    why: "ClusterProviderConfig status via writeStatus (src/controllers/provider-config-status.ts, src/controllers/operator.ts)",
+    why: "ClusterProviderConfig status via writeStatus (src/controllers/provider/status.ts, src/controllers/operator.ts)",
   },
   {
     scope: "leaderElection",

@@ -88,17 +88,27 @@ export class ClientFactory {
       clock: this.clock,
     });
     const buckets = settings.s3Credentials
-      ? new BucketApi(
-          createS3Client({
-            endpoint: endpoints.s3,
-            region: settings.region,
-            credentials: settings.s3Credentials,
-            caPem: settings.caPem,
-          }),
-          { metrics: this.metrics, logger: this.logger },
-        )
+      ? this.createS3({ ...settings, s3Credentials: settings.s3Credentials })
       : undefined;
     return { api: new CloudDigitApi(rest, settings.region), buckets, credential: settings.credential };
+  }
+
+  /** An S3 client alone (Buckets need no REST client); call `s3.destroy()` when done with it. */
+  createS3(
+    settings: Pick<ProviderSettings, "region" | "endpoints" | "caPem"> & {
+      s3Credentials: S3StaticKeys | S3CredentialProvider;
+    },
+  ): BucketApi {
+    const endpoints = { ...defaultEndpoints(settings.region), ...settings.endpoints };
+    return new BucketApi(
+      createS3Client({
+        endpoint: endpoints.s3,
+        region: settings.region,
+        credentials: settings.s3Credentials,
+        caPem: settings.caPem,
+      }),
+      { metrics: this.metrics, logger: this.logger },
+    );
   }
 
   /** An API-token credential (`X-Cd-Token`); call `update()` on it when the Secret changes. */

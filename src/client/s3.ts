@@ -13,6 +13,7 @@ import {
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -237,6 +238,11 @@ export class BucketApi {
   }
 
   /** HeadBucket: true when it exists and we may access it, false when it does not exist. */
+  /** One ListBuckets call: proves the keys work (the ProviderConfig's status check). */
+  async checkCredentials(): Promise<void> {
+    await this.run("listBuckets", "", () => this.s3.send(new ListBucketsCommand({ MaxBuckets: 1 })));
+  }
+
   async bucketExists(bucket: string): Promise<boolean> {
     try {
       await this.run("HeadBucket", bucket, () => this.s3.send(new HeadBucketCommand({ Bucket: bucket })));

@@ -1,17 +1,21 @@
-// Wires one controller per managed kind into a runtime Manager: informers with the indexes the
-// reconciler needs, watches that make dependency waits and deletion order heal by themselves, and
-// the shared ProviderConfig resolver, event recorder and metrics.
+// Wires one controller per managed kind into a runtime Manager, all the same way: informers with
+// the indexes the reconciler needs, one event predicate, watches that make dependency waits,
+// deletion order and ProviderConfig fixes heal by themselves, and the shared ProviderConfig
+// resolver, event recorder, output writer and metrics.
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { ClientFactory } from "../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../crds/provider-config.ts";
-import { EventRecorder } from "../runtime/events.ts";
-import { stripManagedFields, type Informer } from "../runtime/informer.ts";
 import type { Controller } from "../runtime/controller.ts";
-import { Priority } from "../runtime/workqueue.ts";
+import { EventRecorder } from "../runtime/events.ts";
+import { stripManagedFields } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
-import { writeStatus } from "../runtime/status.ts";
 import { objectKey, splitKey, type KubeObject } from "../runtime/resource.ts";
-import type { ManagedKind, ManagedObject } from "./actuator.ts";
+import { writeStatus } from "../runtime/status.ts";
+import { Priority } from "../runtime/workqueue.ts";
+import type { ManagedKind, ManagedObject } from "./generic/actuator.ts";
+import { ResourceMetrics } from "./generic/metrics.ts";
+import { ManagedReconciler, type ReconcilerTiming } from "./generic/reconciler.ts";
+import { actuators, MANAGED_KINDS } from "./kinds/index.ts";
 import {
   InformerCache,
   KubeObjectWriter,
@@ -21,22 +25,20 @@ import {
   RecorderEventSink,
   REFS_INDEX,
   refsIndex,
-  resourceType,
   type ManagedInformers,
-} from "./kube-adapters.ts";
-import { actuators, MANAGED_KINDS } from "./kinds.ts";
-import { ResourceMetrics } from "./metrics.ts";
-import { ProviderConfigResolver, type AnyConfig } from "./provider-config.ts";
-import { ProviderConfigStatusReconciler } from "./provider-config-status.ts";
-import { ManagedReconciler, type ReconcilerTiming } from "./reconciler.ts";
+} from "./kube/adapters.ts";
+import { KubeOutputWriter } from "./kube/outputs.ts";
+import { resourceType } from "./kube/resources.ts";
+import { ProviderConfigResolver, type AnyConfig } from "./provider/resolver.ts";
+import { ProviderConfigStatusReconciler } from "./provider/status.ts";
 
 export interface OperatorOptions {
   manager: Manager;
   factory: ClientFactory;
   /** Parallel reconciles per kind. */
-  concurrency?: number;
-  timing?: Partial<ReconcilerTiming>;
-  endpointDomain?: string;
+  concurrency?: number | undefined;
+  timing?: Partial<ReconcilerTiming> | undefined;
+  endpointDomain?: string | undefined;
 }
 
 export interface Operator {
@@ -83,19 +85,23 @@ export function registerOperator(opts: OperatorOptions): Operator {
   const cache = new InformerCache(informers);
   const writer = new KubeObjectWriter(manager.client);
   const sink = new RecorderEventSink(events);
+  const outputs = new KubeOutputWriter(manager.client);
   const metrics = new ResourceMetrics(manager.registry);
 
   // A 401 that stalls an object prompts a check of its config now (else up to 10 min away). The
   // check repeats every 30 s while it fails; the status write that reports the fix wakes the
-  // objects using the config, so a fixed Secret heals them without a Secret watch.
+  // objects using the config, so a fixed Secret (API token or S3 keys) heals them without a
+  // Secret watch.
   const configControllers = new Map<AnyConfig["kind"], Controller>();
   const recheckConfigOf = (object: ManagedObject): void => {
     const found = resolver.find(object);
     if (!found) return;
     // Already reported failing: its periodic re-check runs; one check per stalled object would
     // cost a cloud call each.
-    const ready = found.config.status?.conditions?.find((c) => c.type === "Ready");
-    if (ready?.status === "False") return;
+    const failing = found.config.status?.conditions?.some(
+      (c) => (c.type === "Ready" || c.type === "S3Ready") && c.status === "False",
+    );
+    if (failing) return;
     configControllers.get(found.kind)?.enqueue(objectKey(found.config));
   };
 
@@ -108,6 +114,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
       events: sink,
       providers: resolver,
       secrets,
+      outputs,
       metrics,
       onCredentialsRejected: recheckConfigOf,
       // A resource the cloud finished working on (or a resync check that found a change): its
@@ -115,7 +122,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
       // backlog of new objects waits on the API budget, finished resources would wait behind it
       // (at 5,000 objects for minutes) and their list copies would expire unused.
       wake: (key) => controller.enqueue(key, Priority.Urgent),
-      ...(opts.timing ? { timing: opts.timing } : {}),
+      timing: opts.timing,
     });
     reconcilers[kind] = reconciler;
     const controller: Controller = manager.addController({
@@ -127,9 +134,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
         return reconciler.reconcile(namespace ?? "", name, ctx.signal, ctx.logger);
       },
     });
-    controller.for(informers[kind], {
-      predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
-    });
+    controller.for(informers[kind], { predicate: needsReconcile });
     for (const other of MANAGED_KINDS) {
       controller.watches(informers[other], (obj) => relatedKeys(informers, kind, other, obj));
     }
@@ -164,9 +169,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
       },
     });
     configControllers.set(kind, controller);
-    controller.for(informer, {
-      predicate: ({ type, obj, old }) => type !== "update" || !old || specOrLifecycleChanged(old, obj),
-    });
+    controller.for(informer, { predicate: needsReconcile });
   }
   return { reconcilers, resolver, events };
 }
@@ -193,8 +196,20 @@ function relatedKeys(
   return [...referencing, ...referenced];
 }
 
-/** Status-only updates (our own writes) need no reconcile; spec, deletion and annotations do. */
-function specOrLifecycleChanged(old: KubeObject, obj: KubeObject): boolean {
+/**
+ * The one event predicate: status-only updates (our own writes) need no reconcile; spec,
+ * deletion, annotations, finalizers and labels do.
+ */
+function needsReconcile({
+  type,
+  obj,
+  old,
+}: {
+  type: string;
+  obj: KubeObject;
+  old?: KubeObject | undefined;
+}): boolean {
+  if (type !== "update" || !old) return true;
   const a = old.metadata;
   const b = obj.metadata;
   return (
@@ -205,5 +220,3 @@ function specOrLifecycleChanged(old: KubeObject, obj: KubeObject): boolean {
     JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {})
   );
 }
-
-export type { Informer };

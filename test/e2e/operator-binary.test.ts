@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { resourceType, SECRET_RESOURCE } from "../../src/controllers/kube-adapters.ts";
+import { resourceType, SECRET_RESOURCE } from "../../src/controllers/kube/resources.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { createNamespace, testCluster } from "../support/cluster.ts";
 import { resolveKubeBinaries } from "../support/control-plane.ts";

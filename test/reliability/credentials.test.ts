@@ -5,7 +5,7 @@
 // triggers one at once, and it repeats every 30 s while failing) or from a ProviderConfig change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/runtime/resource.ts";
-import { resourceType } from "../../src/controllers/kube-adapters.ts";
+import { resourceType } from "../../src/controllers/kube/resources.ts";
 import { waitUntil } from "../support/process.ts";
 import { reliabilityProfile } from "./profile.ts";
 import {

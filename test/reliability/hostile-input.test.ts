@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceType } from "../../src/controllers/kube-adapters.ts";
-import type { ManagedKind } from "../../src/controllers/actuator.ts";
+import { resourceType } from "../../src/controllers/kube/resources.ts";
+import type { ManagedKind } from "../../src/controllers/generic/actuator.ts";
 import { ApiError } from "../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../src/runtime/resource.ts";
 import { createNamespace, testCluster } from "../support/cluster.ts";

@@ -3,7 +3,7 @@
 // injectable failures. Integration tests use the real sandbox instead.
 import { CloudDigitError, type ErrorKind } from "../../client/errors.ts";
 import type { CreateOptions, DeleteOutcome, ListFilter } from "../../client/api/collection.ts";
-import type { CloudApi, CollectionApi, Server, SshKey, Subnet, Volume, Vpc } from "../cloud-api.ts";
+import type { CloudApi, CollectionApi, Server, SshKey, Subnet, Volume, Vpc } from "../rest/cloud-api.ts";
 
 type AnyResource = Vpc | Subnet | SshKey | Server | Volume;
 

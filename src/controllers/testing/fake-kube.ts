@@ -1,8 +1,8 @@
 // In-memory stand-ins for the informer cache, the apiserver writes, events and Secrets, with the
 // apiserver's finalizer semantics (delete marks deletionTimestamp while finalizers remain).
-import type { ManagedKind, ManagedObject, ManagedStatus, Ref, SecretReader } from "../actuator.ts";
-import { actuators, MANAGED_KINDS } from "../kinds.ts";
-import type { EventSink, EventType, MetadataPatch, ObjectCache, ObjectWriter } from "../ports.ts";
+import type { ManagedKind, ManagedObject, ManagedStatus, Ref, SecretReader } from "../generic/actuator.ts";
+import { actuators, MANAGED_KINDS } from "../kinds/index.ts";
+import type { EventSink, EventType, MetadataPatch, ObjectCache, ObjectWriter } from "../generic/ports.ts";
 
 export interface RecordedEvent {
   kind: ManagedKind;

@@ -1,25 +1,53 @@
 // Wires reconcilers for every kind to the in-memory cloud and Kubernetes, with a controllable clock.
 import { Registry } from "prom-client";
-import type { ManagedKind } from "../actuator.ts";
-import { actuators, MANAGED_KINDS } from "../kinds.ts";
-import { ResourceMetrics } from "../metrics.ts";
-import type { Requeue } from "../outcome.ts";
-import type { ProviderResolution, ProviderResolver } from "../ports.ts";
-import { ManagedReconciler, type ReconcilerTiming } from "../reconciler.ts";
+import type { BucketApi } from "../../client/s3.ts";
+import { NotConnected, type ManagedKind } from "../generic/actuator.ts";
+import { ResourceMetrics } from "../generic/metrics.ts";
+import type { Requeue } from "../generic/outcome.ts";
+import type {
+  OutputOwner,
+  OutputWrite,
+  OutputWriter,
+  ProviderResolution,
+  ProviderResolver,
+} from "../generic/ports.ts";
+import { ManagedReconciler, type ReconcilerTiming } from "../generic/reconciler.ts";
+import { actuators, MANAGED_KINDS } from "../kinds/index.ts";
+import type { Provider, S3Target } from "../provider/resolver.ts";
 import { FakeCloud } from "./fake-cloud.ts";
 import { FakeKube } from "./fake-kube.ts";
+import { FakeS3 } from "./fake-s3.ts";
 
-export class FakeProviders implements ProviderResolver {
+export class FakeProviders implements ProviderResolver<Provider> {
   broken: string | undefined;
+  /** When set, the config has no usable S3 credentials (Buckets wait on it). */
+  s3Broken: string | undefined;
+  /** Whether the config names workload S3 keys (Bucket outputs.secretName). */
+  workloadKeys = true;
   fingerprintValue = "pc-1";
   resolves = 0;
 
-  constructor(private readonly cloud: FakeCloud) {}
+  constructor(
+    private readonly cloud: FakeCloud,
+    private readonly s3: FakeS3,
+  ) {}
 
-  async resolve(): Promise<ProviderResolution> {
+  async resolve(): Promise<ProviderResolution<Provider>> {
     this.resolves++;
     if (this.broken) return { ok: false, reason: "ProviderConfigNotReady", message: this.broken };
-    return { ok: true, api: this.cloud, fingerprint: this.fingerprintValue };
+    const target = (): S3Target => ({
+      s3: this.s3 as unknown as BucketApi,
+      endpoint: "https://s3.bd-dha-1.example",
+      region: "bd-dha-1",
+      workloadKeys: this.workloadKeys
+        ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
+        : undefined,
+    });
+    const provider: Provider = {
+      rest: this.cloud,
+      s3: () => (this.s3Broken ? Promise.reject(new NotConnected(this.s3Broken)) : Promise.resolve(target())),
+    };
+    return { ok: true, provider, fingerprint: this.fingerprintValue };
   }
 
   peekFingerprint(): string {
@@ -27,10 +55,36 @@ export class FakeProviders implements ProviderResolver {
   }
 }
 
+/** Outputs as written, by `<kind>/<name>`; a name in `foreign` exists and is owned by someone else. */
+export class FakeOutputs implements OutputWriter {
+  readonly written = new Map<string, Record<string, string>>();
+  readonly foreign = new Set<string>();
+
+  ensureConfigMap(owner: OutputOwner, name: string, data: Record<string, string>): Promise<OutputWrite> {
+    return Promise.resolve(this.write("ConfigMap", owner, name, data));
+  }
+
+  ensureSecret(owner: OutputOwner, name: string, data: Record<string, string>): Promise<OutputWrite> {
+    return Promise.resolve(this.write("Secret", owner, name, data));
+  }
+
+  private write(kind: string, owner: OutputOwner, name: string, data: Record<string, string>): OutputWrite {
+    const key = `${kind}/${name}`;
+    if (this.foreign.has(key))
+      return { conflict: `${kind} "${name}" already exists and is not owned by this ${owner.kind}` };
+    const before = this.written.get(key);
+    this.written.set(key, data);
+    if (!before) return "created";
+    return JSON.stringify(before) === JSON.stringify(data) ? "unchanged" : "updated";
+  }
+}
+
 export class Harness {
   readonly cloud = new FakeCloud();
+  readonly s3 = new FakeS3();
   readonly kube = new FakeKube();
-  readonly providers = new FakeProviders(this.cloud);
+  readonly outputs = new FakeOutputs();
+  readonly providers = new FakeProviders(this.cloud, this.s3);
   readonly registry = new Registry();
   readonly metrics = new ResourceMetrics(this.registry);
   nowMs = 1_800_000_000_000;
@@ -52,6 +106,7 @@ export class Harness {
         events: this.kube,
         providers: this.providers,
         secrets: this.kube,
+        outputs: this.outputs,
         metrics: this.metrics,
         onCredentialsRejected: (o) => this.credentialsRejected.push(o.metadata.name ?? ""),
         ...(opts.watch ? { wake: (key: string) => void this.woken.push(`${kind}/${key}`) } : {}),

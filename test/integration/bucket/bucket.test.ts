@@ -17,8 +17,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_MAP_RESOURCE } from "../../../src/controllers/bucket-outputs.ts";
-import { SECRET_RESOURCE } from "../../../src/controllers/kube-adapters.ts";
+import { CONFIG_MAP_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import { SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
 import { bucket, requestsTo, startBucketEnv, writesTo, type BucketEnv } from "./support.ts";
 
 let env: BucketEnv;

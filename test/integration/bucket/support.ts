@@ -7,9 +7,8 @@ import type { AddressInfo } from "node:net";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { configSchema, startOperator } from "../../../src/main.ts";
-import { BUCKET_RESOURCE } from "../../../src/controllers/bucket-controller.ts";
-import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube-adapters.ts";
-import type { ManagedObject } from "../../../src/controllers/actuator.ts";
+import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import type { ManagedObject } from "../../../src/controllers/generic/actuator.ts";
 import { EVENT_RESOURCE } from "../../../src/runtime/events.ts";
 import { isNotFound, KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/resource.ts";
@@ -17,6 +16,8 @@ import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
 import { startS3Server, type S3Server } from "../../support/s3-server.ts";
 import { installCrds } from "../controllers/support.ts";
+
+const BUCKET_RESOURCE = resourceType("Bucket");
 
 export interface RecordedRequest {
   method: string;
@@ -226,7 +227,6 @@ export async function startBucketEnv(
     },
     async stop() {
       await operator.stop();
-      operator.buckets.providers.close();
       s3.destroy();
       await proxy.close();
       await s3Server.stop();

@@ -3,7 +3,7 @@
 // keeps converging objects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
-import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube-adapters.ts";
+import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import { KubeClient } from "../../../src/runtime/kube-client.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";

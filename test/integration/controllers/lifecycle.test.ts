@@ -2,7 +2,7 @@
 // operator in-process (drift resync 3 s and slow retry of stalled objects 4 s, so the timers are
 // observable within a test).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ManagedKind } from "../../../src/controllers/actuator.ts";
+import type { ManagedKind } from "../../../src/controllers/generic/actuator.ts";
 import { EVENT_RESOURCE } from "../../../src/runtime/events.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import { applyProviderConfig, SAMPLE_PROJECT, SAMPLE_TOKEN, startEnv, type Env } from "./support.ts";

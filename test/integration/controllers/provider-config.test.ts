@@ -2,7 +2,7 @@
 // clear condition and heals when the config appears, never blocks deleting an object that has
 // nothing in the cloud, and a rotated API token is picked up without a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceType } from "../../../src/controllers/kube-adapters.ts";
+import { resourceType } from "../../../src/controllers/kube/resources.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import {
   applyProviderConfig,

@@ -2,7 +2,7 @@
 // they converge to Ready with the right IDs, IPs and attachments, stay quiet once converged, and
 // deleting them removes every cloud resource without the cloud refusing a single delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ManagedKind } from "../../../src/controllers/actuator.ts";
+import type { ManagedKind } from "../../../src/controllers/generic/actuator.ts";
 import { auditedStatusWrites, sampleObjects, startEnv, SAMPLE_PROJECT, type Env } from "./support.ts";
 
 let env: Env;

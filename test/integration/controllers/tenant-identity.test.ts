@@ -6,7 +6,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
-import { resourceType } from "../../../src/controllers/kube-adapters.ts";
+import { resourceType } from "../../../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import { KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";

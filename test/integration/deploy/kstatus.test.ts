@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Condition } from "../../../src/controllers/actuator.ts";
-import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/outcome.ts";
+import type { Condition } from "../../../src/controllers/generic/actuator.ts";
+import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/generic/outcome.ts";
 import { ROOT } from "./support.ts";
 
 let kstatus: string;

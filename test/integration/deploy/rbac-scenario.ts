@@ -5,10 +5,9 @@
 // whether any was forbidden.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
-import type { ManagedKind, ManagedObject } from "../../../src/controllers/actuator.ts";
-import { BUCKET_RESOURCE } from "../../../src/controllers/bucket-controller.ts";
-import { CONFIG_MAP_RESOURCE } from "../../../src/controllers/bucket-outputs.ts";
-import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube-adapters.ts";
+import type { ManagedKind, ManagedObject } from "../../../src/controllers/generic/actuator.ts";
+import { CONFIG_MAP_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import { isNotFound, KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
@@ -28,6 +27,8 @@ import {
   tokenKubeConfig,
   type AuditEntry,
 } from "./support.ts";
+
+const BUCKET_RESOURCE = resourceType("Bucket");
 
 export const SAMPLES: Array<[ManagedKind, string]> = [
   ["VPC", "web"],

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LuaFactory, type LuaEngine } from "wasmoon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/outcome.ts";
+import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/generic/outcome.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const script = readFileSync(path.join(root, "config/gitops/argocd-health.lua"), "utf8");

@@ -8,7 +8,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { GRANTS, rulesFor, type PolicyRule } from "../../../scripts/deploy/rbac.ts";
 import { driftFromDisk, renderDeployFiles, ROOT } from "../../../scripts/deploy/generate.ts";
-import { MANAGED_KINDS } from "../../../src/controllers/kinds.ts";
+import { MANAGED_KINDS } from "../../../src/controllers/kinds/index.ts";
 
 describe("generated deployment files", () => {
   it("match the generator (run scripts/with-node --import tsx scripts/deploy/generate.ts after changing a source)", () => {

@@ -8,7 +8,7 @@ import { buildDashboard, dashboardMetricNames, metricNamesIn } from "../../../sc
 import { DASHBOARD_FILE, ROOT } from "../../../scripts/deploy/generate.ts";
 import { promqlSyntaxErrors, withGrafanaVariables } from "../../../scripts/deploy/promql.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
-import { ResourceMetrics } from "../../../src/controllers/metrics.ts";
+import { ResourceMetrics } from "../../../src/controllers/generic/metrics.ts";
 import { RuntimeMetrics } from "../../../src/runtime/metrics.ts";
 
 async function exportedNames(): Promise<Set<string>> {

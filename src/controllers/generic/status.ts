@@ -1,0 +1,126 @@
+// Status as the reconciler publishes it: the observed resource merged into the previous status,
+// lastSyncTime moved only with a real change (converged objects cost the Kubernetes API no
+// writes), and one event per change of situation.
+import type { ManagedStatus, ManagedObject } from "./actuator.ts";
+import { ConditionType, Reason, type Outcome } from "./outcome.ts";
+import type { EventType } from "./ports.ts";
+
+/** What one reconcile learned about the cloud resource, published in status. */
+export interface ObservedResource {
+  /** undefined: unchanged; null: forget the recorded value (the resource is gone). */
+  id?: string | null;
+  state?: string | null;
+  atProvider?: Record<string, unknown> | null;
+  /** The cloud was read successfully in this reconcile. */
+  synced: boolean;
+}
+
+/**
+ * The previous status with what this reconcile observed; observedGeneration moves unless the
+ * outcome did not act on the spec (paused, or a retry that may not have got far).
+ */
+export function observedStatus(
+  previous: ManagedStatus,
+  observed: ObservedResource,
+  outcome: Exclude<Outcome, { kind: "gone" }>,
+  generation: number | undefined,
+): ManagedStatus {
+  const status: ManagedStatus = { ...previous };
+  if (observed.id === null) delete status.id;
+  else if (observed.id !== undefined) status.id = observed.id;
+  if (observed.state === null) delete status.state;
+  else if (observed.state !== undefined) status.state = observed.state;
+  if (observed.atProvider === null) delete status.atProvider;
+  else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
+  if (outcome.kind !== "paused" && outcome.kind !== "retry") status.observedGeneration = generation;
+  return status;
+}
+
+/**
+ * Sets `status.lastSyncTime` and says whether the status is worth a write: lastSyncTime moves with
+ * any other change after a successful read of the cloud, never on its own. A read that finds
+ * nothing new writes nothing, so converged objects cost the Kubernetes API no writes at all.
+ */
+export function stampLastSyncTime(
+  previous: ManagedStatus,
+  status: ManagedStatus,
+  synced: boolean,
+  nowIso: string,
+): boolean {
+  delete status.lastSyncTime;
+  const withoutTime = { ...previous };
+  delete withoutTime.lastSyncTime;
+  const changed = !sameJson(normalize(withoutTime), normalize(status));
+  status.lastSyncTime = synced && changed ? nowIso : previous.lastSyncTime;
+  if (status.lastSyncTime === undefined) delete status.lastSyncTime;
+  return changed;
+}
+
+/** The event for a change of situation, or undefined: one event per change, not one per retry. */
+export function transitionEvent(
+  outcome: Exclude<Outcome, { kind: "gone" }>,
+  previous: ManagedStatus,
+): { type: EventType; reason: string; message: string } | undefined {
+  const prevReady = previous.conditions?.find((c) => c.type === ConditionType.Ready);
+  const prevSynced = previous.conditions?.find((c) => c.type === ConditionType.Synced);
+  switch (outcome.kind) {
+    case "stalled":
+      if (prevSynced?.reason !== outcome.reason || prevSynced.message !== outcome.message)
+        return { type: "Warning", reason: outcome.reason, message: outcome.message };
+      return undefined;
+    case "retry":
+      if (prevSynced?.reason !== outcome.reason)
+        return { type: "Warning", reason: outcome.reason, message: outcome.message };
+      return undefined;
+    case "waiting":
+      if (prevReady?.reason !== outcome.reason || prevReady.message !== outcome.message)
+        return { type: "Normal", reason: outcome.reason, message: outcome.message };
+      return undefined;
+    case "done":
+      if (prevReady?.status !== "True")
+        return { type: "Normal", reason: Reason.Available, message: outcome.message };
+      return undefined;
+    case "paused":
+      if (prevSynced?.reason !== Reason.ReconcilePaused)
+        return {
+          type: "Normal",
+          reason: Reason.ReconcilePaused,
+          message: "reconciliation paused by annotation",
+        };
+      return undefined;
+    case "polling":
+      return undefined;
+  }
+}
+
+export function isReady(object: ManagedObject): boolean {
+  return (
+    object.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === "True") ?? false
+  );
+}
+
+/** The cloud differs although the spec did not change since the object was last Ready: drift. */
+export function isDrift(object: ManagedObject): boolean {
+  return object.status?.observedGeneration === object.metadata.generation && isReady(object);
+}
+
+function normalize(status: ManagedStatus): ManagedStatus {
+  return JSON.parse(JSON.stringify(status)) as ManagedStatus;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,72 @@
+// What every REST kind shares: resources named by the cloud (an ID, found again by our ownership
+// tags after a lost create), read through their collection, and settled or not by their state.
+import type { CollectionApi } from "./cloud-api.ts";
+import type { CloudApi } from "./cloud-api.ts";
+import type { Change, ManagedKind, ManagedObject, Naming, Observation } from "../generic/actuator.ts";
+import { dropEmpty } from "../generic/actuator.ts";
+import type { Provider } from "../provider/resolver.ts";
+
+/** A REST resource as the reconciler sees it. */
+export interface RestResource {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * The parts of a REST actuator that only depend on its collection: how it is described, reached
+ * (the config's REST client), named (by the cloud) and read (batched through the collection).
+ */
+export function restKind<R extends RestResource, Create, Patch>(
+  kind: ManagedKind,
+  collection: (api: CloudApi) => CollectionApi<R, Create, Patch>,
+) {
+  const naming: Naming<ManagedObject, R, CloudApi> = {
+    by: "cloud",
+    findByTags: (api, tags, signal) => collection(api).listAll({ tags }, { signal }),
+  };
+  return {
+    kind,
+    describe: (id?: string) => (id ? `cloud ${kind} ${id}` : `cloud ${kind}`),
+    connect: (provider: Provider) => Promise.resolve(provider.rest),
+    naming,
+    collection,
+  };
+}
+
+/** The cloud's names are 1-128 of letters, digits, '.', '_', '-', starting alphanumeric. */
+export function cloudName(object: ManagedObject): string {
+  // The namespace keeps names unique per project where the cloud requires it (SSH keys).
+  const { namespace, name = "unnamed" } = object.metadata;
+  const full = (namespace ? `${namespace}-${name}` : name).replace(/[^A-Za-z0-9._-]/g, "-");
+  const trimmed = full.slice(0, 128);
+  return /^[A-Za-z0-9]/.test(trimmed) ? trimmed : `x${trimmed.slice(0, 127)}`;
+}
+
+export function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+/** The change list entry for tags, or nothing when they match. */
+export function tagsChange(desired: Record<string, string>, actual: Record<string, string>): Change[] {
+  return sameTags(desired, actual) ? [] : [{ field: "tags", from: actual, to: desired }];
+}
+
+/** Observation from the state alone, for kinds whose states are plain lists. */
+export function observeByState(
+  cloud: { state: string; state_reason?: string | null | undefined },
+  states: { ready: readonly string[]; transitional: readonly string[] },
+  atProvider: Record<string, unknown>,
+): Observation {
+  const failed = cloud.state === "error" ? (cloud.state_reason ?? "the cloud reports an error") : undefined;
+  return {
+    state: cloud.state,
+    ready: states.ready.includes(cloud.state),
+    transitional: states.transitional.includes(cloud.state),
+    deleting: cloud.state === "deleting",
+    failed,
+    atProvider: dropEmpty(atProvider),
+  };
+}
