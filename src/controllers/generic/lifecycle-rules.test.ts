@@ -1,0 +1,486 @@
+// Each lifecycle rule of the generic reconciler, once, against a fake actuator (testing/
+// fake-actuator.ts): what the rule does is the reconciler's, not any real kind's. The REST kinds and
+// Bucket are tested through the same rules in reconciler.test.ts and kinds/bucket/bucket.test.ts.
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { PAUSED_ANNOTATION } from "../../crds/common.ts";
+import { WidgetProviders, WidgetStore, widgetActuator, type Widget } from "../testing/fake-actuator.ts";
+import { FakeKube } from "../testing/fake-kube.ts";
+import type { ManagedKind } from "./actuator.ts";
+import { MAX_WRITES_PER_GENERATION } from "./convergence.ts";
+import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./finalizer.ts";
+import { ResourceMetrics } from "./metrics.ts";
+import { OWNER_TAG, ownershipTags } from "./ownership.ts";
+import { ManagedReconciler } from "./reconciler.ts";
+
+/** The rules under a kind named by the cloud (VPC) or by us (Bucket); the names only label objects. */
+const BY_CLOUD: ManagedKind = "VPC";
+const BY_US: ManagedKind = "Bucket";
+
+class World {
+  readonly store = new WidgetStore();
+  readonly kube = new FakeKube();
+  readonly providers = new WidgetProviders(this.store);
+  readonly registry = new Registry();
+  readonly credentialsRejected: string[] = [];
+  nowMs = 1_800_000_000_000;
+  readonly reconciler: ManagedReconciler;
+
+  constructor(readonly kind: ManagedKind = BY_CLOUD) {
+    this.reconciler = new ManagedReconciler({
+      actuator: widgetActuator(kind, kind === BY_US ? "us" : "cloud"),
+      cache: this.kube,
+      writer: this.kube,
+      events: this.kube,
+      providers: this.providers,
+      secrets: this.kube,
+      metrics: new ResourceMetrics(this.registry),
+      onCredentialsRejected: (o) => this.credentialsRejected.push(o.metadata.name ?? ""),
+      now: () => this.nowMs,
+      random: () => 0.5,
+    });
+  }
+
+  apply(name: string, spec: Record<string, unknown> = {}): void {
+    this.kube.apply(this.kind, name, { size: 1, ...spec });
+  }
+
+  /** One reconcile, after time enough that no earlier outcome is reused. */
+  async reconcile(name = "w"): Promise<void> {
+    this.nowMs += 60 * 60_000;
+    await this.reconciler.reconcile("default", name);
+  }
+
+  /** Reconciles, letting widgets finish their work in between. */
+  async converge(name = "w", rounds = 3): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await this.reconcile(name);
+      for (const w of this.store.widgets.values()) if (w.state === "working") w.state = "ready";
+    }
+  }
+
+  ready(name = "w") {
+    return this.kube.condition(this.kind, name, "Ready");
+  }
+
+  status(name = "w") {
+    return this.kube.object(this.kind, name)?.status;
+  }
+
+  annotations(name = "w") {
+    return this.kube.object(this.kind, name)?.metadata.annotations ?? {};
+  }
+
+  widget(name = "w"): Widget | undefined {
+    const id = this.status(name)?.id;
+    return id ? this.store.widgets.get(id) : undefined;
+  }
+
+  events(reason: string): string[] {
+    return this.kube.events.filter((e) => e.reason === reason).map((e) => e.message);
+  }
+
+  async metric(name: string): Promise<number> {
+    const values = (await this.registry.getSingleMetric(name)?.get())?.values ?? [];
+    return values.filter((v) => v.labels.kind === this.kind).reduce((sum, v) => sum + v.value, 0);
+  }
+}
+
+async function readyWidget(world: World, name = "w"): Promise<Widget> {
+  world.apply(name);
+  await world.converge(name);
+  expect(world.ready(name)).toMatchObject({ status: "True", reason: "Available" });
+  const widget = world.widget(name);
+  if (!widget) throw new Error("no widget");
+  return widget;
+}
+
+describe("pause", () => {
+  it("makes no cloud call and says how to resume; removing the annotation resumes", async () => {
+    const world = new World();
+    world.apply("w");
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "true" });
+    await world.reconcile();
+    expect(world.store.calls).toEqual([]);
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")).toMatchObject({
+      status: "False",
+      reason: "ReconcilePaused",
+    });
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: null });
+    await world.converge();
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("holds a deletion: nothing is deleted while paused", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "true" });
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.store.count("remove")).toBe(0);
+    expect(world.kube.object(BY_CLOUD, "w")?.metadata.finalizers).toEqual([FINALIZER]);
+  });
+});
+
+describe("management and deletion policies", () => {
+  it("ObserveOnly reads the imported widget, never writes it, and keeps it on deletion", async () => {
+    const world = new World();
+    world.store.add({ id: "w-theirs", size: 5 });
+    world.apply("w", { managementPolicy: "ObserveOnly", importID: "w-theirs", size: 9 });
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: "True" });
+    expect(world.status()?.atProvider).toEqual({ size: 5 });
+    expect(world.store.count("update") + world.store.count("create")).toBe(0);
+    expect(world.kube.object(BY_CLOUD, "w")?.metadata.finalizers ?? []).toEqual([]);
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.widgets.has("w-theirs")).toBe(true);
+  });
+
+  it("ObserveOnly without importID stalls with what to set", async () => {
+    const world = new World();
+    world.apply("w", { managementPolicy: "ObserveOnly" });
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "NotFound",
+    });
+    expect(world.ready()?.message).toContain("spec.importID");
+    expect(world.store.count("create")).toBe(0);
+  });
+
+  it("Orphan drops the finalizer and keeps the widget, saying so in an event", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.apply("w", { deletionPolicy: "Orphan" });
+    await world.reconcile();
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.widgets.has(widget.id)).toBe(true);
+    expect(world.store.count("remove")).toBe(0);
+    expect(world.events("Orphaned")).toEqual([expect.stringContaining(`widget ${widget.id}`)]);
+  });
+});
+
+describe("import", () => {
+  it("takes over the widget spec.importID names and brings it to the spec", async () => {
+    const world = new World();
+    world.store.add({ id: "w-old", size: 2 });
+    world.apply("w", { importID: "w-old", size: 3 });
+    await world.converge();
+    expect(world.status()?.id).toBe("w-old");
+    expect(world.store.widgets.get("w-old")?.size).toBe(3);
+    expect(world.store.count("create")).toBe(0);
+    expect(world.events("Imported")).toEqual(["imported widget w-old"]);
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("refuses a widget another live object manages: two managers would fight", async () => {
+    const world = new World();
+    const widget = await readyWidget(world, "first");
+    world.apply("second", { importID: widget.id, size: 7 });
+    await world.reconcile("second");
+    expect(world.kube.condition(BY_CLOUD, "second", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "AlreadyManaged",
+    });
+    expect(world.ready("second")?.message).toContain("default/first");
+    expect(world.store.widgets.get(widget.id)?.size).toBe(1);
+  });
+
+  it("a missing import stalls with ImportNotFound and creates nothing", async () => {
+    const world = new World();
+    world.apply("w", { importID: "w-nowhere" });
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "ImportNotFound" });
+    expect(world.store.count("create")).toBe(0);
+  });
+});
+
+describe("adoption after a crash", () => {
+  it("named by the cloud: a create-pending mark finds the earlier widget by ownership tags, no second create", async () => {
+    const world = new World(BY_CLOUD);
+    world.apply("w");
+    const object = world.kube.object(BY_CLOUD, "w");
+    if (!object) throw new Error("no object");
+    // The earlier process created the widget and crashed before recording its ID.
+    world.store.add({ id: "w-earlier", tags: ownershipTags(object, BY_CLOUD) });
+    world.kube.annotate(BY_CLOUD, "w", { [CREATE_PENDING_ANNOTATION]: "2026-01-01T00:00:00Z" });
+    await world.converge();
+    expect(world.status()?.id).toBe("w-earlier");
+    expect(world.store.count("create")).toBe(0);
+    expect(world.store.count("find")).toBe(1);
+    expect(world.events("Adopted")).toHaveLength(1);
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+  });
+
+  it("named by the cloud: without the mark a fresh object creates at once (no search)", async () => {
+    const world = new World(BY_CLOUD);
+    await readyWidget(world);
+    expect(world.store.count("find")).toBe(0);
+    expect(world.store.count("create")).toBe(1);
+  });
+
+  it("named by us: an untagged widget of that name is ours only while create-pending", async () => {
+    const world = new World(BY_US);
+    world.apply("w");
+    world.store.add({ id: "widget-w" });
+    world.kube.annotate(BY_US, "w", { [CREATE_PENDING_ANNOTATION]: "2026-01-01T00:00:00Z" });
+    await world.converge();
+    expect(world.status()?.id).toBe("widget-w");
+    expect(world.events("Adopted")).toHaveLength(1);
+
+    const other = new World(BY_US);
+    other.apply("w");
+    other.store.add({ id: "widget-w" });
+    await other.reconcile();
+    expect(other.kube.condition(BY_US, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "BucketOwnedElsewhere",
+    });
+    expect(other.ready()?.message).toContain("choose another metadata.name");
+    expect(other.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+  });
+
+  it("named by us: a widget tagged for another object is never written, and kept on deletion", async () => {
+    const world = new World(BY_US);
+    world.store.add({ id: "widget-w", size: 4, tags: { [OWNER_TAG]: "someone-else" } });
+    world.apply("w", { size: 8 });
+    await world.reconcile();
+    expect(world.ready()?.reason).toBe("BucketOwnedElsewhere");
+    expect(world.store.count("update")).toBe(0);
+    world.kube.delete(BY_US, "w");
+    await world.reconcile();
+    expect(world.store.widgets.has("widget-w")).toBe(true);
+    expect(world.store.count("remove")).toBe(0);
+  });
+});
+
+describe("drift and convergence", () => {
+  it("corrects a widget changed outside Kubernetes, with an event and the drift metric", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.store.widgets.set(widget.id, { ...widget, size: 42 });
+    await world.converge();
+    expect(world.store.widgets.get(widget.id)?.size).toBe(1);
+    expect(world.events("DriftDetected")).toEqual([expect.stringContaining("size")]);
+    expect(await world.metric("clouddigit_drift_corrections_total")).toBe(1);
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("a spec change is an update, not drift", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.apply("w", { size: 2 });
+    await world.converge();
+    expect(world.store.widgets.get(widget.id)?.size).toBe(2);
+    expect(world.events("DriftDetected")).toEqual([]);
+    expect(world.events("Updated")).toEqual([`updating size of widget ${widget.id}`]);
+  });
+
+  it(`stops writing a field the cloud drops after ${MAX_WRITES_PER_GENERATION} writes, until the spec changes`, async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.store.ignoresSize = true;
+    world.apply("w", { size: 2 });
+    for (let i = 0; i < MAX_WRITES_PER_GENERATION + 3; i++) await world.reconcile();
+    expect(world.store.count("update")).toBe(MAX_WRITES_PER_GENERATION);
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "NotConverging",
+    });
+    expect(world.ready()?.message).toContain("size was written 3 times");
+    world.apply("w", { size: 3 });
+    await world.reconcile();
+    expect(world.store.count("update")).toBe(MAX_WRITES_PER_GENERATION + 1);
+  });
+});
+
+describe("deletion", () => {
+  it("deletes the widget and drops the finalizer; deletionPolicy Delete is the default", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.store.widgets.has(widget.id)).toBe(false);
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.events("Deleted")).toEqual([`deleted widget ${widget.id}`]);
+  });
+
+  it("requested: polls until the widget is gone, DeleteRequested once", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.store.removeResults.push("requested", "requested");
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "Deleting" });
+    // While the cloud shows it deleting, the reconciler only waits.
+    expect(world.store.count("remove")).toBe(1);
+    // The cloud does not show the deletion yet: asked again, but the user hears of it once.
+    const shown = world.store.widgets.get(widget.id);
+    if (shown) shown.state = "ready";
+    await world.reconcile();
+    expect(world.store.count("remove")).toBe(2);
+    expect(world.events("DeleteRequested")).toHaveLength(1);
+    world.store.widgets.delete(widget.id);
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("progress: calls remove again, reporting the step", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.store.removeResults.push({ progress: "detaching the widget" });
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ reason: "Deleting", message: "detaching the widget" });
+    await world.reconcile();
+    expect(world.store.count("remove")).toBe(2);
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("blocked: waits with the actuator's reason, rechecking sooner at first then backing off", async () => {
+    const world = new World();
+    await readyWidget(world);
+    const blocked = {
+      blocked: { reason: "WidgetBusy", message: "the widget is busy", recheck: "backoff" as const },
+    };
+    world.store.removeResults.push(blocked, blocked, blocked);
+    world.kube.delete(BY_CLOUD, "w");
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      world.nowMs += 60 * 60_000;
+      const requeue = await world.reconciler.reconcile("default", "w");
+      waits.push(requeue && "requeueAfterMs" in requeue ? (requeue.requeueAfterMs ?? -1) : -1);
+    }
+    expect(world.ready()).toMatchObject({ reason: "WidgetBusy", message: "the widget is busy" });
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[1]).toBeGreaterThan(waits[0] ?? 0);
+    expect(waits[2]).toBeGreaterThan(waits[1] ?? 0);
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("a cloud conflict on delete waits as DeletionBlocked rather than failing", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.store.failNext.set("remove", "conflict");
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ reason: "DeletionBlocked" });
+    expect(world.kube.object(BY_CLOUD, "w")?.metadata.finalizers).toEqual([FINALIZER]);
+  });
+
+  it("a widget deleted outside Kubernetes is not an error: the finalizer goes", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    world.store.widgets.delete(widget.id);
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.count("remove")).toBe(0);
+  });
+
+  it("an object that never created anything goes without a ProviderConfig", async () => {
+    const world = new World();
+    world.providers.broken = "no such ProviderConfig";
+    world.apply("w");
+    await world.reconcile();
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("a widget that exists waits for its ProviderConfig, naming the way out", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.providers.broken = "the Secret cd-token is missing";
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ reason: "ProviderConfigNotReady" });
+    expect(world.ready()?.message).toContain("deletionPolicy: Orphan");
+    expect(world.kube.object(BY_CLOUD, "w")?.metadata.finalizers).toEqual([FINALIZER]);
+  });
+});
+
+describe("credentials and connection", () => {
+  it("a 401 stalls the object and asks the operator to re-check its ProviderConfig", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "unauthenticated");
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "Unauthenticated",
+    });
+    expect(world.credentialsRejected).toEqual(["w"]);
+  });
+
+  it("a 403 stalls without a ProviderConfig re-check (the credentials work; the right is missing)", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "forbidden");
+    await world.reconcile();
+    expect(world.ready()?.reason).toBe("Forbidden");
+    expect(world.credentialsRejected).toEqual([]);
+  });
+
+  it("connect refusing (NotConnected) waits on the ProviderConfig with the actuator's words", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.notConnected = "the ProviderConfig has no S3 credentials";
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({
+      reason: "ProviderConfigNotReady",
+      message: "the ProviderConfig has no S3 credentials",
+    });
+    expect(world.store.calls).toEqual([]);
+  });
+});
+
+describe("terminal and transient errors", () => {
+  it("a refused create clears the create-pending mark and stalls: deletion need not look in the cloud", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "invalid");
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "InvalidSpec",
+    });
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+    world.providers.broken = "gone";
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("a transient create failure keeps the mark, so the retry looks for an earlier create first", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "transient");
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")).toMatchObject({
+      status: "False",
+      reason: "TransientError",
+    });
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeDefined();
+    await world.converge();
+    expect(world.store.count("find")).toBe(1);
+    expect(world.store.count("create")).toBe(2);
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("a widget the cloud reports failed stalls with the cloud's reason", async () => {
+    const world = new World();
+    const widget = await readyWidget(world);
+    widget.state = "failed";
+    world.store.widgets.set(widget.id, widget);
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ reason: "CloudResourceFailed" });
+    expect(world.ready()?.message).toContain("the widget broke");
+  });
+});

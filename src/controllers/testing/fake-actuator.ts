@@ -1,0 +1,163 @@
+// A minimal actuator over an in-memory store of "widgets", so the generic reconciler's lifecycle
+// rules can be tested on their own, without any real kind's rules mixed in. The store records
+// every call and can be told to misbehave: refuse a write, ignore a setting, fail a call, block
+// or step through a deletion, reject the credentials.
+import { CloudDigitError, type ErrorKind } from "../../client/errors.ts";
+import {
+  NotConnected,
+  type Actuator,
+  type Change,
+  type ManagedKind,
+  type ManagedObject,
+  type RemoveResult,
+} from "../generic/actuator.ts";
+import type { ProviderResolution, ProviderResolver } from "../generic/ports.ts";
+
+export interface Widget {
+  id: string;
+  tags: Record<string, string>;
+  size: number;
+  state: "ready" | "working" | "deleting" | "failed";
+}
+
+export interface WidgetSpec {
+  size: number;
+  tags?: Record<string, string>;
+}
+
+export type WidgetObject = ManagedObject & { spec: ManagedObject["spec"] & WidgetSpec };
+
+export class WidgetStore {
+  readonly widgets = new Map<string, Widget>();
+  readonly calls: string[] = [];
+  /** The next call of this name fails with this error kind. */
+  readonly failNext = new Map<string, ErrorKind>();
+  /** The cloud accepts size writes but keeps the old size (a setting it silently drops). */
+  ignoresSize = false;
+  /** What the next `remove` calls return, in order; empty: deletes at once. */
+  readonly removeResults: RemoveResult[] = [];
+  /** When set, `connect` refuses: the config cannot serve this kind. */
+  notConnected: string | undefined;
+  private next = 0;
+
+  add(widget: Partial<Widget> & { id: string }): Widget {
+    const full: Widget = { tags: {}, size: 1, state: "ready", ...widget };
+    this.widgets.set(full.id, full);
+    return full;
+  }
+
+  count(call: string): number {
+    return this.calls.filter((c) => c === call).length;
+  }
+
+  newId(): string {
+    return `w${++this.next}`;
+  }
+
+  call(name: string): void {
+    this.calls.push(name);
+    const kind = this.failNext.get(name);
+    if (kind) {
+      this.failNext.delete(name);
+      throw new CloudDigitError({ kind, message: `${name} failed (${kind})`, operation: name });
+    }
+  }
+}
+
+/** A provider resolver handing out the one store; `broken` makes the config unusable. */
+export class WidgetProviders implements ProviderResolver<WidgetStore> {
+  broken: string | undefined;
+
+  constructor(private readonly store: WidgetStore) {}
+
+  resolve(): Promise<ProviderResolution<WidgetStore>> {
+    if (this.broken)
+      return Promise.resolve({ ok: false, reason: "ProviderConfigNotReady", message: this.broken });
+    return Promise.resolve({ ok: true, provider: this.store, fingerprint: "widgets" });
+  }
+
+  peekFingerprint(): string {
+    return this.broken ?? "widgets";
+  }
+}
+
+/**
+ * The widget actuator under a managed kind's name (the kind only names the object; the rules come
+ * from here). `naming`: "cloud" gives IDs at create time; "us" names the widget after the object.
+ */
+export function widgetActuator(
+  kind: ManagedKind,
+  naming: "cloud" | "us",
+): Actuator<WidgetObject, Widget, WidgetStore, WidgetStore> {
+  const read = (store: WidgetStore, id: string): Promise<Widget | undefined> => {
+    store.call("read");
+    const w = store.widgets.get(id);
+    return Promise.resolve(w && structuredClone(w));
+  };
+  return {
+    kind,
+    describe: (id) => (id ? `widget ${id}` : "widget"),
+    connect: (store) => {
+      if (store.notConnected) return Promise.reject(new NotConnected(store.notConnected));
+      return Promise.resolve(store);
+    },
+    dependencies: () => [],
+    naming:
+      naming === "cloud"
+        ? {
+            by: "cloud",
+            findByTags: (store, tags) => {
+              store.call("find");
+              const found = [...store.widgets.values()].filter((w) =>
+                Object.entries(tags).every(([k, v]) => w.tags[k] === v),
+              );
+              return Promise.resolve(found.map((w) => structuredClone(w)));
+            },
+          }
+        : { by: "us", name: (o) => `widget-${o.metadata.name ?? ""}`, nameField: "metadata.name" },
+    read: (store, id) => read(store, id),
+    create: (op) => {
+      const store = op.client;
+      store.call("create");
+      const id = naming === "cloud" ? store.newId() : `widget-${op.object.metadata.name ?? ""}`;
+      if (naming === "us" && store.widgets.has(id)) return Promise.resolve(undefined);
+      const w = store.add({ id, size: op.object.spec.size, tags: op.desiredTags, state: "working" });
+      return Promise.resolve(structuredClone(w));
+    },
+    diff: (object, cloud) =>
+      object.spec.size === cloud.size
+        ? [{ field: "size", state: "InSync" }]
+        : [{ field: "size", from: cloud.size, to: object.spec.size }],
+    update: (op, _cloud, changes: Change[]) => {
+      const store = op.client;
+      store.call("update");
+      const w = store.widgets.get(_cloud.id);
+      for (const change of changes) {
+        if (w && change.field === "size" && !store.ignoresSize) w.size = change.to as number;
+      }
+      return Promise.resolve("done");
+    },
+    remove: (op, cloud) => {
+      const store = op.client;
+      store.call("remove");
+      const result = store.removeResults.shift();
+      if (result === undefined || result === "deleted") {
+        store.widgets.delete(cloud.id);
+        return Promise.resolve("deleted");
+      }
+      if (result === "requested") {
+        const w = store.widgets.get(cloud.id);
+        if (w) w.state = "deleting";
+      }
+      return Promise.resolve(result);
+    },
+    observe: (cloud) => ({
+      state: cloud.state,
+      ready: cloud.state === "ready",
+      transitional: cloud.state === "working",
+      deleting: cloud.state === "deleting",
+      failed: cloud.state === "failed" ? "the widget broke" : undefined,
+      atProvider: { size: cloud.size },
+    }),
+  };
+}
