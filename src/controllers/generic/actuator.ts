@@ -8,12 +8,13 @@
 // lifecycle rule for that kind (docs/resource-model.md).
 import type { Condition } from "../../runtime/conditions.ts";
 import type { ObjectMeta } from "../../crds/common.ts";
+import type { ManagedKindName } from "../../crds/index.ts";
 import type { ObservableCollection } from "./collection-observer.ts";
 
 export type { Condition };
 
-/** Kinds served by the generic reconciler. */
-export type ManagedKind = "VPC" | "Subnet" | "SSHKey" | "VM" | "Volume" | "Bucket";
+/** Kinds served by the generic reconciler: those the CRD registry lists as managed. */
+export type ManagedKind = ManagedKindName;
 
 /** Fields every managed kind's spec has (the apiserver applies the defaults). */
 export interface CommonSpec {
