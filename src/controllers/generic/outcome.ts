@@ -131,11 +131,6 @@ export function conditionsFor(
       stalled = no(Reason.Available);
       break;
     case "waiting":
-      ready = no(outcome.reason, outcome.message);
-      synced = yes(Reason.ReconcileSuccess);
-      reconciling = yes(outcome.reason, outcome.message);
-      stalled = no(outcome.reason);
-      break;
     case "polling":
       ready = no(outcome.reason, outcome.message);
       synced = yes(Reason.ReconcileSuccess);

@@ -748,8 +748,8 @@ export class ManagedReconciler<
     observed: Observed<C, Client>,
     signal?: AbortSignal,
   ): Promise<Outcome> {
-    const { actuator } = this.opts;
     const recordedId = object.status?.id;
+    const actuator = this.opts.actuator;
     const naming = actuator.naming;
     const id = naming.by === "us" ? naming.name(object) : (recordedId ?? object.spec.importID);
     const early = await deleteWithoutCloud(object, {

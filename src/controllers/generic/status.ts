@@ -1,6 +1,7 @@
 // Status as the reconciler publishes it: the observed resource merged into the previous status,
 // lastSyncTime moved only with a real change (converged objects cost the Kubernetes API no
 // writes), and one event per change of situation.
+import { canonical } from "../../shared/canonical.ts";
 import type { ManagedStatus, ManagedObject } from "./actuator.ts";
 import { ConditionType, Reason, type Outcome } from "./outcome.ts";
 import type { EventType } from "./ports.ts";
@@ -109,18 +110,5 @@ function normalize(status: ManagedStatus): ManagedStatus {
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  }
-  return value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

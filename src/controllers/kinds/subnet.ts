@@ -1,8 +1,7 @@
 // Subnet: lives in a VPC (vpcRef or vpcID); cidr and zone are fixed; tags follow the spec.
 import type { Subnet as SubnetObject } from "../../crds/subnet.ts";
-import { desiredTags } from "../generic/ownership.ts";
 import { SpecError, type Actuator, type Dependency } from "../generic/actuator.ts";
-import { cloudName, observeByState, restKind, tagsChange } from "../rest/resource.ts";
+import { cloudName, observeByState, restKind, tagsOnly } from "../rest/resource.ts";
 import type { Provider } from "../provider/resolver.ts";
 import type { CloudApi, Subnet } from "../rest/cloud-api.ts";
 import { findBatched } from "../generic/collection-observer.ts";
@@ -10,6 +9,7 @@ import { requireExisting, requireInCatalog } from "../rest/catalog-checks.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet, CloudApi, Provider> = {
   ...restKind("Subnet", (api) => api.network.subnets),
+  ...tagsOnly("Subnet", (api) => api.network.subnets),
   dependencies(object): Dependency[] {
     const ref = object.spec.vpcRef;
     return ref ? [{ kind: "VPC", name: ref.name, neededFor: "create", blocksDeletion: true }] : [];
@@ -38,14 +38,6 @@ export const subnetActuator: Actuator<SubnetObject, Subnet, CloudApi, Provider> 
       { name: cloudName(op.object), vpc_id: vpcId, cidr: spec.cidr, zone: spec.zone, tags: op.desiredTags },
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     );
-  },
-  diff: (object, cloud) => tagsChange(desiredTags(object, "Subnet"), cloud.tags),
-  async update(op, cloud) {
-    await op.client.network.subnets.update(cloud.id, { tags: op.desiredTags }, { signal: op.signal });
-    return "done";
-  },
-  async remove(op, cloud) {
-    await op.client.network.subnets.delete(cloud.id, { signal: op.signal });
   },
   observe: (cloud) =>
     observeByState(

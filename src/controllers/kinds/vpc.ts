@@ -36,9 +36,6 @@ export const vpcActuator: Actuator<VPC, Vpc, CloudApi, Provider> = {
     await op.client.network.vpcs.update(cloud.id, patch, { signal: op.signal });
     return "done";
   },
-  async remove(op, cloud) {
-    await op.client.network.vpcs.delete(cloud.id, { signal: op.signal });
-  },
   observe: (cloud) =>
     observeByState(
       cloud,

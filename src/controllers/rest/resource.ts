@@ -2,8 +2,17 @@
 // tags after a lost create), read through their collection, and settled or not by their state.
 import type { CollectionApi } from "./cloud-api.ts";
 import type { CloudApi } from "./cloud-api.ts";
-import type { Change, ManagedKind, ManagedObject, Naming, Observation } from "../generic/actuator.ts";
+import type {
+  Change,
+  ManagedKind,
+  ManagedObject,
+  Naming,
+  Observation,
+  Operation,
+  UpdateResult,
+} from "../generic/actuator.ts";
 import { dropEmpty } from "../generic/actuator.ts";
+import { desiredTags } from "../generic/ownership.ts";
 import type { Provider } from "../provider/resolver.ts";
 
 /** A REST resource as the reconciler sees it. */
@@ -15,7 +24,8 @@ export interface RestResource {
 
 /**
  * The parts of a REST actuator that only depend on its collection: how it is described, reached
- * (the config's REST client), named (by the cloud) and read (batched through the collection).
+ * (the config's REST client), named (by the cloud), read (batched through the collection) and
+ * deleted (one DELETE; kinds that must first undo something override `remove`).
  */
 export function restKind<R extends RestResource, Create, Patch>(
   kind: ManagedKind,
@@ -31,6 +41,23 @@ export function restKind<R extends RestResource, Create, Patch>(
     connect: (provider: Provider) => Promise.resolve(provider.rest),
     naming,
     collection,
+    async remove(op: Operation<ManagedObject, CloudApi>, cloud: R): Promise<void> {
+      await collection(op.client).delete(cloud.id, { signal: op.signal });
+    },
+  };
+}
+
+/** `diff` and `update` of a kind whose only mutable field is its tags. */
+export function tagsOnly<R extends RestResource, Create>(
+  kind: ManagedKind,
+  collection: (api: CloudApi) => CollectionApi<R, Create, { tags?: Record<string, string> | undefined }>,
+) {
+  return {
+    diff: (object: ManagedObject, cloud: R): Change[] => tagsChange(desiredTags(object, kind), cloud.tags),
+    async update(op: Operation<ManagedObject, CloudApi>, cloud: R): Promise<UpdateResult> {
+      await collection(op.client).update(cloud.id, { tags: op.desiredTags }, { signal: op.signal });
+      return "done";
+    },
   };
 }
 

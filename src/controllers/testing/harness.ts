@@ -18,6 +18,18 @@ import { FakeCloud } from "./fake-cloud.ts";
 import { FakeKube } from "./fake-kube.ts";
 import { FakeS3 } from "./fake-s3.ts";
 
+/** The in-memory S3 as a config's S3 target; `workloadKeys`: the config names workload keys. */
+export function fakeS3Target(s3: FakeS3, workloadKeys: boolean): S3Target {
+  return {
+    s3: s3 as unknown as BucketApi,
+    endpoint: "https://s3.bd-dha-1.example",
+    region: "bd-dha-1",
+    workloadKeys: workloadKeys
+      ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
+      : undefined,
+  };
+}
+
 export class FakeProviders implements ProviderResolver<Provider> {
   broken: string | undefined;
   /** When set, the config has no usable S3 credentials (Buckets wait on it). */
@@ -35,14 +47,7 @@ export class FakeProviders implements ProviderResolver<Provider> {
   async resolve(): Promise<ProviderResolution<Provider>> {
     this.resolves++;
     if (this.broken) return { ok: false, reason: "ProviderConfigNotReady", message: this.broken };
-    const target = (): S3Target => ({
-      s3: this.s3 as unknown as BucketApi,
-      endpoint: "https://s3.bd-dha-1.example",
-      region: "bd-dha-1",
-      workloadKeys: this.workloadKeys
-        ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
-        : undefined,
-    });
+    const target = (): S3Target => fakeS3Target(this.s3, this.workloadKeys);
     const provider: Provider = {
       rest: this.cloud,
       s3: () => (this.s3Broken ? Promise.reject(new NotConnected(this.s3Broken)) : Promise.resolve(target())),

@@ -1,7 +1,6 @@
 // The Bucket actuator on the generic reconciler, against an in-memory S3 server.
 import { Registry } from "prom-client";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { BucketApi } from "../../../client/s3.ts";
 import { bucketSpec } from "../../../crds/bucket.ts";
 import type { ManagedObject, ManagedStatus } from "../../generic/actuator.ts";
 import { ResourceMetrics } from "../../generic/metrics.ts";
@@ -9,6 +8,7 @@ import type { MetadataPatch, OutputWrite, OutputWriter, ProviderResolver } from 
 import { CREATE_PENDING_ANNOTATION, FINALIZER, ManagedReconciler } from "../../generic/reconciler.ts";
 import type { Provider } from "../../provider/resolver.ts";
 import { FakeS3 } from "../../testing/fake-s3.ts";
+import { fakeS3Target } from "../../testing/harness.ts";
 import { bucketActuator, type BucketObject } from "./actuator.ts";
 
 const NS = "team";
@@ -58,14 +58,7 @@ class World {
   }
 
   reconciler(): ManagedReconciler {
-    const target = {
-      s3: this.s3 as unknown as BucketApi,
-      endpoint: "https://s3.bd-dha-1.example",
-      region: "bd-dha-1",
-      workloadKeys: this.workloadKeys
-        ? () => Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK" })
-        : undefined,
-    };
+    const target = fakeS3Target(this.s3, this.workloadKeys);
     const providers: ProviderResolver<Provider> = {
       resolve: () =>
         Promise.resolve(

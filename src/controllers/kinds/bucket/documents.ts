@@ -2,6 +2,7 @@
 // that decide whether a sub-configuration already matches. Comparisons are semantic (parsed JSON,
 // key order and one-element lists ignored), so a server that echoes a document back in another
 // form never causes a rewrite.
+import { canonical } from "../../../shared/canonical.ts";
 import type {
   LifecycleRule,
   ObjectLockConfiguration,
@@ -86,23 +87,12 @@ export function samePolicy(desired: BucketPolicy, observedText: string | undefin
  * and servers differ in which they echo back).
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value));
+  return JSON.stringify(canonicalDocument(value));
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(canonical);
-    return items.length === 1 ? items[0] : items;
-  }
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
+/** Canonical, with one-item arrays as their item (IAM reads `"Action": "s3:GetObject"` and `["s3:GetObject"]` alike). */
+function canonicalDocument(value: unknown): unknown {
+  return canonical(value, (items) => (items.length === 1 ? items[0] : items));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -141,6 +141,20 @@ export type FieldPlan =
   /** The bucket cannot be brought to this state at all (e.g. Object Lock on an existing bucket). */
   | { field: BucketField; state: "Impossible"; message: string };
 
+type Write = Omit<Extract<FieldPlan, { state: "Changed" }>, "field" | "state">;
+
+/** The plan for a sub-configuration as read: the server lacks the calls, it matches, or a write. */
+function planRead<T>(
+  field: BucketField,
+  read: Read<T>,
+  inSync: (value: T) => boolean,
+  change: (value: T) => Write,
+): FieldPlan {
+  if (!read.supported) return { field, state: "NotImplemented", message: read.message };
+  if (inSync(read.value)) return { field, state: "InSync" };
+  return { field, state: "Changed", ...change(read.value) };
+}
+
 /**
  * Compares spec and observation for each managed sub-configuration. Pure: the writes are
  * returned, not made, so the reconciler applies each one on its own.
@@ -168,20 +182,18 @@ export function planBucket(
 
   const versioning = spec.versioning;
   if (versioning) {
-    const read = observed.versioning;
     plans.push(
-      !read.supported
-        ? { field: "versioning", state: "NotImplemented", message: read.message }
-        : read.value === versioning
-          ? { field: "versioning", state: "InSync" }
-          : {
-              field: "versioning",
-              state: "Changed",
-              summary: `versioning ${read.value} -> ${versioning}`,
-              from: read.value,
-              to: versioning,
-              write: (s3, bucket) => s3.putVersioning(bucket, versioning),
-            },
+      planRead(
+        "versioning",
+        observed.versioning,
+        (value) => value === versioning,
+        (value) => ({
+          summary: `versioning ${value} -> ${versioning}`,
+          from: value,
+          to: versioning,
+          write: (s3, bucket) => s3.putVersioning(bucket, versioning),
+        }),
+      ),
     );
   }
 
@@ -212,62 +224,56 @@ export function planBucket(
 
   const policy = spec.policy;
   if (policy && observed.policy) {
-    const read = observed.policy;
     plans.push(
-      !read.supported
-        ? { field: "policy", state: "NotImplemented", message: read.message }
-        : samePolicy(policy, read.value)
-          ? { field: "policy", state: "InSync" }
-          : {
-              field: "policy",
-              state: "Changed",
-              summary: "policy",
-              from: read.value ?? "no policy",
-              to: policy,
-              write: (s3, bucket) => s3.putPolicy(bucket, policyDocument(policy)),
-            },
+      planRead(
+        "policy",
+        observed.policy,
+        (value) => samePolicy(policy, value),
+        (value) => ({
+          summary: "policy",
+          from: value ?? "no policy",
+          to: policy,
+          write: (s3, bucket) => s3.putPolicy(bucket, policyDocument(policy)),
+        }),
+      ),
     );
   }
 
   const block = spec.publicAccessBlock;
   if (block && observed.publicAccessBlock) {
-    const read = observed.publicAccessBlock;
     plans.push(
-      !read.supported
-        ? { field: "publicAccessBlock", state: "NotImplemented", message: read.message }
-        : samePublicAccessBlock(block, read.value)
-          ? { field: "publicAccessBlock", state: "InSync" }
-          : {
-              field: "publicAccessBlock",
-              state: "Changed",
-              summary: "publicAccessBlock",
-              from: read.value ?? "no public access block",
-              to: block,
-              write: (s3, bucket) => s3.putPublicAccessBlock(bucket, publicAccessBlockDocument(block)),
-            },
+      planRead(
+        "publicAccessBlock",
+        observed.publicAccessBlock,
+        (value) => samePublicAccessBlock(block, value),
+        (value) => ({
+          summary: "publicAccessBlock",
+          from: value ?? "no public access block",
+          to: block,
+          write: (s3, bucket) => s3.putPublicAccessBlock(bucket, publicAccessBlockDocument(block)),
+        }),
+      ),
     );
   }
 
   const lifecycle = spec.lifecycle;
   if (lifecycle && observed.lifecycle) {
-    const read = observed.lifecycle;
     const rules = lifecycle.rules;
     plans.push(
-      !read.supported
-        ? { field: "lifecycle", state: "NotImplemented", message: read.message }
-        : sameLifecycle(rules, read.value)
-          ? { field: "lifecycle", state: "InSync" }
-          : {
-              field: "lifecycle",
-              state: "Changed",
-              summary: "lifecycle",
-              from: read.value ?? "no lifecycle rules",
-              to: rules,
-              write: (s3, bucket) =>
-                rules.length === 0
-                  ? s3.deleteLifecycle(bucket)
-                  : s3.putLifecycle(bucket, lifecycleDocument(rules)),
-            },
+      planRead(
+        "lifecycle",
+        observed.lifecycle,
+        (value) => sameLifecycle(rules, value),
+        (value) => ({
+          summary: "lifecycle",
+          from: value ?? "no lifecycle rules",
+          to: rules,
+          write: (s3, bucket) =>
+            rules.length === 0
+              ? s3.deleteLifecycle(bucket)
+              : s3.putLifecycle(bucket, lifecycleDocument(rules)),
+        }),
+      ),
     );
   }
 
