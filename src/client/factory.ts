@@ -11,7 +11,7 @@ import {
   type SubjectTokenSource,
   type TokenRequestApi,
 } from "./credentials/subject-token.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import { ClientMetrics } from "./metrics.ts";
 import { RateLimiterRegistry, type RateLimiterOptions } from "./rate-limiter.ts";
 import { RestClient } from "./rest-client.ts";

@@ -27,7 +27,7 @@ export {
   type CloudDigitClient,
   type ProviderSettings,
 } from "./factory.ts";
-export { createClientLogger, REDACT_PATHS } from "./logging.ts";
+export { CLIENT_REDACT_PATHS } from "./logging.ts";
 export { ClientMetrics } from "./metrics.ts";
 export {
   CredentialRateLimiter,

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import type { Credential } from "./credentials/credential.ts";
 import { CloudDigitError, errorFromNetwork, errorFromResponse } from "./errors.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import type { ClientMetrics } from "./metrics.ts";
 import { RateLimiterRegistry, type CredentialRateLimiter, type Priority } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, failedBeforeSending, mayRepeat, type RetryOptions } from "./retry.ts";

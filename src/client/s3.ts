@@ -35,7 +35,7 @@ import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "./clock.ts";
 import { CloudDigitError, type ErrorKind } from "./errors.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import type { ClientMetrics } from "./metrics.ts";
 import { validateEndpoint } from "./transport.ts";
 

@@ -83,5 +83,5 @@ export {
   silentLogger,
   type Logger,
   type LoggerSetup,
-} from "./logging.ts";
+} from "../shared/logging.ts";
 export { Backoff } from "./backoff.ts";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../clock.ts";
 import { CloudDigitError } from "../errors.ts";
-import { silentLogger } from "../logging.ts";
+import { silentLogger } from "../../shared/logging.ts";
 import type { ClientMetrics } from "../metrics.ts";
 import { UndiciTransport, validateEndpoint, type Transport } from "../transport.ts";
 import type { Credential } from "./credential.ts";
