@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { Controller, type ReconcileContext } from "./controller.ts";
 import { createLogger } from "../shared/logging.ts";
 

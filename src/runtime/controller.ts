@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Registry } from "prom-client";
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import type { EventHandler, Informer } from "./informer.ts";
 import { silentLogger, type Logger } from "../shared/logging.ts";
 import { RuntimeMetrics } from "./metrics.ts";

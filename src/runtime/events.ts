@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import { isNotFound, type KubeClient } from "./kube-client.ts";
 import { microTime } from "./leader-election.ts";
 import { silentLogger, type Logger } from "../shared/logging.ts";

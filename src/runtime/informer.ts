@@ -1,4 +1,4 @@
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { silentLogger, type Logger } from "../shared/logging.ts";
 import { Reflector, type ReflectorOptions, type ReflectorStats } from "./reflector.ts";

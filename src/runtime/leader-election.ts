@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { jitter, realClock, sleep, type Clock } from "./clock.ts";
+import { jitter, realClock, sleep, type Clock } from "../shared/clock.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "./kube-client.ts";
 import { silentLogger, type Logger } from "../shared/logging.ts";
 import type { KubeObject, ResourceType } from "./resource.ts";

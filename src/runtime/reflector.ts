@@ -1,5 +1,5 @@
 import { Backoff } from "./backoff.ts";
-import { realClock, sleep, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, sleep, type Clock, type TimerHandle } from "../shared/clock.ts";
 import { ApiError, isGone, type KubeClient } from "./kube-client.ts";
 import { silentLogger, type Logger } from "../shared/logging.ts";
 import { resourceId, type KubeObject, type ResourceType } from "./resource.ts";
