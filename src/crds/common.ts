@@ -2,6 +2,7 @@
 // fields of managed kinds, the status shape and the printer columns. The zod schemas here are the
 // single source of truth: `generate.ts` turns them into the CRDs in config/crd/.
 import { z } from "zod";
+import type { Condition } from "../runtime/conditions.ts";
 
 export const GROUP = "clouddigit.ai";
 export const VERSION = "v1alpha1";
@@ -352,7 +353,12 @@ export const condition = doc(
   }),
   "A condition on the object (metav1.Condition).",
 );
-export type Condition = z.infer<typeof condition>;
+// The CRD's condition schema and the runtime's Condition (what the controllers write) are one
+// shape: a field added to, dropped from or retyped in either fails the build until both agree.
+export type { Condition };
+/** true when A and B are identical; plain mutual assignability would let an extra optional field by. */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+true satisfies SameType<z.infer<typeof condition>, Condition>;
 
 /** The status every managed kind has; `atProvider` is the kind's observed cloud fields. */
 export function managedStatus<A extends z.ZodType>(kind: string, atProvider: A) {
