@@ -252,7 +252,6 @@ export const providerConfigRef = doc(
 export function managedSpec<Shape extends z.ZodRawShape>(
   fields: Shape,
   opts: {
-    kind: string;
     description: string;
     importID: z.ZodString;
     observeOnlyNeedsImportID: boolean;
@@ -429,36 +428,35 @@ export interface PrinterColumn {
   priority?: number;
 }
 
-export const readyColumn: PrinterColumn = {
-  name: "Ready",
-  type: "string",
-  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-  description: "Whether the cloud resource is usable and matches the spec.",
-};
-export const syncedColumn: PrinterColumn = {
-  name: "Synced",
-  type: "string",
-  jsonPath: '.status.conditions[?(@.type=="Synced")].status',
-  description: "Whether the last reconcile succeeded.",
-};
-export const stateColumn: PrinterColumn = {
-  name: "State",
-  type: "string",
-  jsonPath: ".status.state",
-  description: "State of the cloud resource.",
-};
-export const idColumn: PrinterColumn = {
-  name: "ID",
-  type: "string",
-  jsonPath: ".status.id",
-  description: "ID of the cloud resource.",
-};
-export const ageColumn: PrinterColumn = {
-  name: "Age",
-  type: "date",
-  jsonPath: ".metadata.creationTimestamp",
-  description: "Time since the object was created.",
-};
+/** A printer column; most show a string. */
+export function column(
+  name: string,
+  jsonPath: string,
+  description: string,
+  type: PrinterColumn["type"] = "string",
+): PrinterColumn {
+  return { name, type, jsonPath, description };
+}
+
+export const readyColumn = column(
+  "Ready",
+  '.status.conditions[?(@.type=="Ready")].status',
+  "Whether the cloud resource is usable and matches the spec.",
+);
+export const syncedColumn = column(
+  "Synced",
+  '.status.conditions[?(@.type=="Synced")].status',
+  "Whether the last reconcile succeeded.",
+);
+export const stateColumn = column("State", ".status.state", "State of the cloud resource.");
+export const idColumn = column("ID", ".status.id", "ID of the cloud resource.");
+export const zoneColumn = column("Zone", ".spec.zone", "Availability zone.");
+export const ageColumn = column(
+  "Age",
+  ".metadata.creationTimestamp",
+  "Time since the object was created.",
+  "date",
+);
 
 /** Everything the generator and the controllers need to know about one kind. */
 export interface KindDefinition<Schema extends z.ZodType = z.ZodType> {
