@@ -17,7 +17,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsconfig.build.json also names sandbox/, which is not in the build context, so only src/ compiles.
+# tsconfig.build.json also names sandbox/, which is not in the build context, so only src/ compiles;
+# tests and test doubles (*.test.ts, testing/, fake-*.ts) are neither in the context nor in the build.
 RUN npx tsc -p tsconfig.build.json
 
 FROM ${NODE_BUILD_IMAGE} AS deps

@@ -11,7 +11,8 @@ import { closeAllPools } from "./client/transport.ts";
 import { parseDuration } from "./shared/duration.ts";
 import { registerOperator } from "./controllers/operator.ts";
 import type { ReconcilerTiming } from "./controllers/generic/reconciler.ts";
-import { createLogger } from "./runtime/logging.ts";
+import { CLIENT_REDACT_PATHS } from "./client/logging.ts";
+import { createLogger, type Logger, type LoggerSetup } from "./shared/logging.ts";
 import { LeadershipLostError, Manager } from "./runtime/manager.ts";
 
 const duration = z
@@ -128,14 +129,32 @@ function kubeConfigFor(config: OperatorConfig): KubeConfig {
   return kc;
 }
 
+/**
+ * The operator's logger: the shared redaction list plus the client's, since the client logs
+ * through a child of it. Exported so a test can check what this very logger censors.
+ */
+export function createOperatorLogger(
+  level: OperatorConfig["logLevel"],
+  destination?: LoggerSetup["destination"],
+): Logger {
+  return createLogger({
+    level,
+    base: { app: "clouddigit-operator" },
+    redact: CLIENT_REDACT_PATHS,
+    destination,
+  });
+}
+
 /** Builds and starts the operator; resolves with a stop function. Used by main and by tests. */
 export async function startOperator(
   config: OperatorConfig,
   kubeConfig = kubeConfigFor(config),
   /** Timings beyond the flags (tests shorten the slow retry of stalled objects). */
   timing: Partial<ReconcilerTiming> = {},
+  /** Where log lines go; stdout when absent (a test passes a stream to read them back). */
+  logDestination?: LoggerSetup["destination"],
 ) {
-  const logger = createLogger({ level: config.logLevel, base: { app: "clouddigit-operator" } });
+  const logger = createOperatorLogger(config.logLevel, logDestination);
   const manager = new Manager({
     kubeConfig,
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),

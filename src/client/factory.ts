@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { CloudDigitApi } from "./api/cloud-digit-api.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { keepAliveClock, type Clock } from "../shared/clock.ts";
 import type { Credential } from "./credentials/credential.ts";
 import { OidcCredential } from "./credentials/oidc.ts";
 import { StaticTokenCredential } from "./credentials/static-token.ts";
@@ -11,7 +11,7 @@ import {
   type SubjectTokenSource,
   type TokenRequestApi,
 } from "./credentials/subject-token.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import { ClientMetrics } from "./metrics.ts";
 import { RateLimiterRegistry, type RateLimiterOptions } from "./rate-limiter.ts";
 import { RestClient } from "./rest-client.ts";
@@ -68,7 +68,7 @@ export class ClientFactory {
   private readonly clock: Clock;
 
   constructor(private readonly opts: ClientFactoryOptions = {}) {
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? keepAliveClock;
     this.limiters = new RateLimiterRegistry({ clock: this.clock, ...opts.rateLimit });
     this.metrics = opts.registry ? new ClientMetrics(opts.registry) : undefined;
     this.logger = opts.logger ?? silentLogger;

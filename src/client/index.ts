@@ -8,7 +8,7 @@ export {
   type Page,
 } from "./api/collection.ts";
 export type * from "./api/schemas.ts";
-export { systemClock, type Clock } from "./clock.ts";
+export { keepAliveClock, type Clock } from "../shared/clock.ts";
 export type { Credential } from "./credentials/credential.ts";
 export { OidcCredential, type OidcCredentialOptions } from "./credentials/oidc.ts";
 export { readSecretKey, type SecretReadApi } from "./credentials/secret.ts";
@@ -27,7 +27,7 @@ export {
   type CloudDigitClient,
   type ProviderSettings,
 } from "./factory.ts";
-export { createClientLogger, REDACT_PATHS } from "./logging.ts";
+export { CLIENT_REDACT_PATHS } from "./logging.ts";
 export { ClientMetrics } from "./metrics.ts";
 export {
   CredentialRateLimiter,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./fake-clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { CredentialRateLimiter, RateLimiterRegistry, type Priority } from "./rate-limiter.ts";
 
 function limiter(
@@ -23,11 +23,11 @@ describe("CredentialRateLimiter", () => {
     const l = limiter(clock);
     const granted: number[] = [];
     const all = Array.from({ length: 30 }, (_, i) => l.acquire("normal").then(() => granted.push(i)));
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     expect(granted).toHaveLength(10);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(granted).toHaveLength(20);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(granted).toHaveLength(30);
     await Promise.all(all);
     expect(granted).toEqual([...granted].sort((a, b) => a - b));
@@ -40,7 +40,7 @@ describe("CredentialRateLimiter", () => {
     const order: Priority[] = [];
     const enqueue = (p: Priority): Promise<void> => l.acquire(p).then(() => void order.push(p));
     const done = [enqueue("low"), enqueue("normal"), enqueue("low"), enqueue("high"), enqueue("normal")];
-    await clock.advance(5000);
+    await clock.advanceAsync(5000);
     await Promise.all(done);
     expect(order).toEqual(["high", "normal", "normal", "low", "low"]);
   });
@@ -50,7 +50,7 @@ describe("CredentialRateLimiter", () => {
     const l = limiter(clock, { burst: 10, perSecond: 10, lowPriorityReserve: 4 });
     let lowGranted = 0;
     for (let i = 0; i < 10; i++) void l.acquire("low").then(() => lowGranted++);
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     expect(lowGranted).toBe(6);
     const highWait = await l.acquire("high");
     expect(highWait).toBe(0);
@@ -63,9 +63,9 @@ describe("CredentialRateLimiter", () => {
     let grantedAt: number | undefined;
     void l.acquire("high").then(() => (grantedAt = clock.now()));
     const start = clock.now();
-    await clock.advance(2999);
+    await clock.advanceAsync(2999);
     expect(grantedAt).toBeUndefined();
-    await clock.advance(1 + 200);
+    await clock.advanceAsync(1 + 200);
     expect(grantedAt).toBeDefined();
     expect(grantedAt! - start).toBeGreaterThanOrEqual(3000);
   });
@@ -77,9 +77,9 @@ describe("CredentialRateLimiter", () => {
     l.throttled(1000);
     l.throttled(1000); // a second 429 from a request already in flight is the same signal
     expect(l.state().ratePerSecond).toBe(5);
-    await clock.advance(1000 + 2000);
+    await clock.advanceAsync(1000 + 2000);
     expect(l.state().ratePerSecond).toBeCloseTo(5 * (1 + 0.2 * 2), 5);
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     expect(l.state().ratePerSecond).toBe(10);
   });
 

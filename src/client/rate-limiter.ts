@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "./clock.ts";
+import { keepAliveClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 
 /**
  * Who goes first when the budget is short. `high`: deletes and user-visible status reads/writes;
@@ -75,7 +75,7 @@ export class CredentialRateLimiter {
   private pausedUntil = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   private readonly queues: Record<Priority, Waiter[]> = { high: [], normal: [], low: [] };
-  private cancelTimer: (() => void) | undefined;
+  private timer: TimerHandle | undefined;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.burst = Math.max(1, Math.floor((opts.burst ?? 60) * (opts.burstHeadroom ?? 0.9)));
@@ -86,7 +86,7 @@ export class CredentialRateLimiter {
     this.minRateFactor = opts.minRateFactor ?? 0.1;
     this.recoveryPerSecond = opts.recoveryPerSecond ?? 0.1;
     this.defaultPauseMs = opts.defaultPauseMs ?? 1000;
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? keepAliveClock;
     if (!(this.burst >= 1) || !(this.perSecond > 0))
       throw new Error("rate limiter needs burst >= 1 and perSecond > 0");
     this.tokens = this.burst;
@@ -193,8 +193,8 @@ export class CredentialRateLimiter {
 
   /** Grants tokens to waiters in priority order and arms one timer for the next grant. */
   private pump(): void {
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
     const now = this.clock.now();
     this.refill(now);
     let next = this.head();
@@ -210,7 +210,7 @@ export class CredentialRateLimiter {
       now < this.pausedUntil
         ? this.pausedUntil - now
         : Math.ceil(((this.needed(next.priority) - this.tokens) / this.rate()) * 1000);
-    this.cancelTimer = this.clock.setTimer(() => this.pump(), Math.max(1, waitMs));
+    this.timer = this.clock.setTimeout(() => this.pump(), Math.max(1, waitMs));
   }
 }
 

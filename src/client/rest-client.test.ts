@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Credential } from "./credentials/credential.ts";
 import { StaticTokenCredential } from "./credentials/static-token.ts";
 import { CloudDigitError } from "./errors.ts";
-import { FakeClock } from "./fake-clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { ClientMetrics } from "./metrics.ts";
 import { RateLimiterRegistry } from "./rate-limiter.ts";
 import { RestClient, type RequestSpec } from "./rest-client.ts";
@@ -81,7 +81,7 @@ function setup(answers: Answer[], opts: { credential?: Credential; clock?: FakeC
 async function settle<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
   let done = false;
   const guarded = p.finally(() => (done = true));
-  for (let i = 0; i < 600 && !done; i++) await clock.advance(100);
+  for (let i = 0; i < 600 && !done; i++) await clock.advanceAsync(100);
   return guarded;
 }
 
@@ -181,7 +181,7 @@ describe("RestClient", () => {
       { clock },
     );
     const p = client.request(get);
-    await clock.advance(4900);
+    await clock.advanceAsync(4900);
     expect(transport.sent).toHaveLength(1);
     await settle(clock, p);
     expect(transport.sent).toHaveLength(2);
@@ -208,9 +208,9 @@ describe("RestClient", () => {
         random: () => 0.5,
       });
     const first = mk().request(get);
-    await clock.advance(10);
+    await clock.advanceAsync(10);
     const second = mk().request(get);
-    await clock.advance(1900);
+    await clock.advanceAsync(1900);
     expect(transport.sent).toHaveLength(1);
     await settle(clock, Promise.all([first, second]));
     expect(transport.sent).toHaveLength(3);

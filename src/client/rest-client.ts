@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { sleep, systemClock, type Clock } from "./clock.ts";
+import { keepAliveClock, sleep, type Clock } from "../shared/clock.ts";
 import type { Credential } from "./credentials/credential.ts";
 import { CloudDigitError, errorFromNetwork, errorFromResponse } from "./errors.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import type { ClientMetrics } from "./metrics.ts";
 import { RateLimiterRegistry, type CredentialRateLimiter, type Priority } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, failedBeforeSending, mayRepeat, type RetryOptions } from "./retry.ts";
@@ -81,7 +81,7 @@ export class RestClient {
     this.transport = opts.transport ?? new UndiciTransport({ caPem: opts.caPem });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.logger = opts.logger ?? silentLogger;
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? keepAliveClock;
     this.random = opts.random ?? Math.random;
   }
 
@@ -129,7 +129,7 @@ export class RestClient {
     const deadlineReached = new Error("deadline");
     const forward = (): void => controller.abort(signal?.reason);
     signal?.addEventListener("abort", forward, { once: true });
-    const cancel = this.clock.setTimer(() => controller.abort(deadlineReached), deadline - this.clock.now());
+    const timer = this.clock.setTimeout(() => controller.abort(deadlineReached), deadline - this.clock.now());
     try {
       return await limiter.acquire(priority, controller.signal);
     } catch (err) {
@@ -144,7 +144,7 @@ export class RestClient {
           `is used up and no request slot opened before the call's deadline; retry later`,
       });
     } finally {
-      cancel();
+      this.clock.clearTimeout(timer);
       signal?.removeEventListener("abort", forward);
     }
   }

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeClock } from "./fake-clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { mapS3Error, s3ErrorKind, webIdentityCredentials } from "./s3.ts";
 
 describe("S3 error mapping", () => {
@@ -85,9 +85,9 @@ describe("webIdentityCredentials (STS AssumeRoleWithWebIdentity)", () => {
       RoleSessionName: "clouddigit-operator",
       WebIdentityToken: "jwt-1",
     });
-    await clock.advance(50 * 60_000);
+    await clock.advanceAsync(50 * 60_000);
     expect((await provider()).accessKeyId).toBe("ASIA1");
-    await clock.advance(6 * 60_000);
+    await clock.advanceAsync(6 * 60_000);
     expect((await provider()).accessKeyId).toBe("ASIA2");
     expect(requests).toHaveLength(2);
   });

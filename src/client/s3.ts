@@ -33,9 +33,9 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import { systemClock, type Clock } from "./clock.ts";
+import { keepAliveClock, type Clock } from "../shared/clock.ts";
 import { CloudDigitError, type ErrorKind } from "./errors.ts";
-import { silentLogger } from "./logging.ts";
+import { silentLogger } from "../shared/logging.ts";
 import type { ClientMetrics } from "./metrics.ts";
 import { validateEndpoint } from "./transport.ts";
 
@@ -69,7 +69,7 @@ export interface WebIdentityOptions {
  * expire (or half their life, for short ones). One exchange at a time.
  */
 export function webIdentityCredentials(opts: WebIdentityOptions): S3CredentialProvider {
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? keepAliveClock;
   const sts = new STSClient({
     region: opts.region,
     endpoint: validateEndpoint(opts.stsEndpoint, "STS").href,

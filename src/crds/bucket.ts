@@ -1,20 +1,15 @@
 import { z } from "zod";
 import {
-  ageColumn,
   doc,
   immutable,
   managedSpec,
-  managedStatus,
   objectName,
-  readyColumn,
-  resourceSchema,
   setOnlyAtCreation,
-  stateColumn,
-  syncedColumn,
   tags,
   type CelRule,
-  type KindDefinition,
+  column,
 } from "./common.ts";
+import { managedKind } from "./managed.ts";
 
 /** S3 bucket names as Cloud Digit accepts them: 3-63 lowercase letters, digits and dashes. */
 export const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -36,16 +31,18 @@ function exactlyOneOf(a: string, b: string, message: string): CelRule {
   return { rule: `has(self.${a}) != has(self.${b})`, message };
 }
 
+/** An optional number of days, from `min` to 36500 (100 years). */
+function dayCount(description: string, min = 1) {
+  return doc(z.int().min(min).max(36500).optional(), description);
+}
+
 export const objectLock = doc(
   z.object({
     mode: doc(
       z.enum(OBJECT_LOCK_MODES),
       "Default retention mode for new objects: GOVERNANCE (users with a special permission can shorten it) or COMPLIANCE (nobody can, not even the account root).",
     ),
-    days: doc(
-      z.int().min(1).max(36500).optional(),
-      "Default retention in days. Set exactly one of days or years.",
-    ),
+    days: dayCount("Default retention in days. Set exactly one of days or years."),
     years: doc(
       z.int().min(1).max(100).optional(),
       "Default retention in years. Set exactly one of days or years.",
@@ -99,20 +96,15 @@ export const lifecycleRule = doc(
       z.string().max(1024).optional(),
       "Only objects whose key starts with this prefix. Empty: all objects.",
     ),
-    expirationDays: doc(
-      z.int().min(1).max(36500).optional(),
-      "Expire (delete) current objects this many days after creation.",
-    ),
-    noncurrentVersionExpirationDays: doc(
-      z.int().min(1).max(36500).optional(),
+    expirationDays: dayCount("Expire (delete) current objects this many days after creation."),
+    noncurrentVersionExpirationDays: dayCount(
       "Delete noncurrent versions this many days after they became noncurrent.",
     ),
-    transitionToArchiveDays: doc(
-      z.int().min(0).max(36500).optional(),
+    transitionToArchiveDays: dayCount(
       "Move objects to the ARCHIVE storage class this many days after creation.",
+      0,
     ),
-    abortIncompleteMultipartUploadDays: doc(
-      z.int().min(1).max(36500).optional(),
+    abortIncompleteMultipartUploadDays: dayCount(
       "Abort multipart uploads not completed within this many days.",
     ),
   }),
@@ -184,7 +176,6 @@ export const bucketSpec = managedSpec(
     ),
   },
   {
-    kind: "Bucket",
     description:
       "Desired state of a Cloud Digit S3 bucket. The cloud name is bucketName, else importID, else metadata.name.",
     importID: bucketName(
@@ -219,26 +210,9 @@ export const bucketSpec = managedSpec(
   },
 );
 
-export const bucketAtProvider = doc(
-  z.object({
-    bucketName: doc(z.string().max(63).optional(), "Name of the bucket in the cloud."),
-    endpoint: doc(z.string().max(2048).optional(), "S3 endpoint URL serving the bucket."),
-    region: doc(z.string().max(64).optional(), "Region of the bucket."),
-    versioning: doc(z.string().max(32).optional(), "Versioning state the S3 API reports."),
-    objectLockEnabled: doc(z.boolean().optional(), "Whether Object Lock is enabled on the bucket."),
-  }),
-  "Fields of the bucket as last observed through the S3 API.",
-);
-
-export const bucketStatus = managedStatus("bucket", bucketAtProvider);
-export const bucketSchema = resourceSchema("Bucket", bucketSpec, bucketStatus);
-
 export type BucketSpec = z.infer<typeof bucketSpec>;
 export type BucketPolicy = z.infer<typeof bucketPolicy>;
 export type BucketLifecycleRule = z.infer<typeof lifecycleRule>;
-export type BucketAtProvider = z.infer<typeof bucketAtProvider>;
-export type BucketStatus = z.infer<typeof bucketStatus>;
-export type Bucket = z.infer<typeof bucketSchema>;
 
 /** The bucket's name in the cloud: bucketName, else importID, else metadata.name. */
 export function cloudBucketName(bucket: {
@@ -248,32 +222,29 @@ export function cloudBucketName(bucket: {
   return bucket.spec.bucketName ?? bucket.spec.importID ?? bucket.metadata.name ?? "";
 }
 
-export const bucketKind: KindDefinition<typeof bucketSchema> = {
-  group: "clouddigit.ai",
-  version: "v1alpha1",
+export const bucketKind = managedKind({
   kind: "Bucket",
-  plural: "buckets",
-  singular: "bucket",
   shortNames: ["cdbucket", "cdb"],
-  namespaced: true,
   description:
     "A Cloud Digit S3 bucket with versioning, Object Lock, tags, policy, lifecycle and outputs for workloads.",
-  schema: bucketSchema,
+  noun: "bucket",
   spec: bucketSpec,
-  status: bucketStatus,
-  printerColumns: [
-    {
-      name: "Bucket",
-      type: "string",
-      jsonPath: ".status.atProvider.bucketName",
-      description: "Name in the cloud.",
-    },
-    { name: "Versioning", type: "string", jsonPath: ".spec.versioning", description: "Versioning state." },
-    stateColumn,
-    readyColumn,
-    syncedColumn,
-    ageColumn,
+  // Found by name through the S3 API, not by a REST ID: no observedFields, no ID column.
+  atProvider: doc(
+    z.object({
+      bucketName: doc(z.string().max(63).optional(), "Name of the bucket in the cloud."),
+      endpoint: doc(z.string().max(2048).optional(), "S3 endpoint URL serving the bucket."),
+      region: doc(z.string().max(64).optional(), "Region of the bucket."),
+      versioning: doc(z.string().max(32).optional(), "Versioning state the S3 API reports."),
+      objectLockEnabled: doc(z.boolean().optional(), "Whether Object Lock is enabled on the bucket."),
+    }),
+    "Fields of the bucket as last observed through the S3 API.",
+  ),
+  columns: [
+    column("Bucket", ".status.atProvider.bucketName", "Name in the cloud."),
+    column("Versioning", ".spec.versioning", "Versioning state."),
   ],
+  idColumn: false,
   rootRules: [
     {
       rule: `has(self.spec.bucketName) || has(self.spec.importID) || self.metadata.name.matches('${BUCKET_NAME_PATTERN.source}')`,
@@ -282,4 +253,6 @@ export const bucketKind: KindDefinition<typeof bucketSchema> = {
       reason: "FieldValueRequired",
     },
   ],
-};
+});
+
+export type Bucket = z.infer<typeof bucketKind.schema>;

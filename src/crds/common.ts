@@ -2,6 +2,7 @@
 // fields of managed kinds, the status shape and the printer columns. The zod schemas here are the
 // single source of truth: `generate.ts` turns them into the CRDs in config/crd/.
 import { z } from "zod";
+import type { Condition } from "../runtime/conditions.ts";
 
 export const GROUP = "clouddigit.ai";
 export const VERSION = "v1alpha1";
@@ -251,7 +252,6 @@ export const providerConfigRef = doc(
 export function managedSpec<Shape extends z.ZodRawShape>(
   fields: Shape,
   opts: {
-    kind: string;
     description: string;
     importID: z.ZodString;
     observeOnlyNeedsImportID: boolean;
@@ -352,7 +352,12 @@ export const condition = doc(
   }),
   "A condition on the object (metav1.Condition).",
 );
-export type Condition = z.infer<typeof condition>;
+// The CRD's condition schema and the runtime's Condition (what the controllers write) are one
+// shape: a field added to, dropped from or retyped in either fails the build until both agree.
+export type { Condition };
+/** true when A and B are identical; plain mutual assignability would let an extra optional field by. */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+true satisfies SameType<z.infer<typeof condition>, Condition>;
 
 /** The status every managed kind has; `atProvider` is the kind's observed cloud fields. */
 export function managedStatus<A extends z.ZodType>(kind: string, atProvider: A) {
@@ -423,36 +428,35 @@ export interface PrinterColumn {
   priority?: number;
 }
 
-export const readyColumn: PrinterColumn = {
-  name: "Ready",
-  type: "string",
-  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-  description: "Whether the cloud resource is usable and matches the spec.",
-};
-export const syncedColumn: PrinterColumn = {
-  name: "Synced",
-  type: "string",
-  jsonPath: '.status.conditions[?(@.type=="Synced")].status',
-  description: "Whether the last reconcile succeeded.",
-};
-export const stateColumn: PrinterColumn = {
-  name: "State",
-  type: "string",
-  jsonPath: ".status.state",
-  description: "State of the cloud resource.",
-};
-export const idColumn: PrinterColumn = {
-  name: "ID",
-  type: "string",
-  jsonPath: ".status.id",
-  description: "ID of the cloud resource.",
-};
-export const ageColumn: PrinterColumn = {
-  name: "Age",
-  type: "date",
-  jsonPath: ".metadata.creationTimestamp",
-  description: "Time since the object was created.",
-};
+/** A printer column; most show a string. */
+export function column(
+  name: string,
+  jsonPath: string,
+  description: string,
+  type: PrinterColumn["type"] = "string",
+): PrinterColumn {
+  return { name, type, jsonPath, description };
+}
+
+export const readyColumn = column(
+  "Ready",
+  '.status.conditions[?(@.type=="Ready")].status',
+  "Whether the cloud resource is usable and matches the spec.",
+);
+export const syncedColumn = column(
+  "Synced",
+  '.status.conditions[?(@.type=="Synced")].status',
+  "Whether the last reconcile succeeded.",
+);
+export const stateColumn = column("State", ".status.state", "State of the cloud resource.");
+export const idColumn = column("ID", ".status.id", "ID of the cloud resource.");
+export const zoneColumn = column("Zone", ".spec.zone", "Availability zone.");
+export const ageColumn = column(
+  "Age",
+  ".metadata.creationTimestamp",
+  "Time since the object was created.",
+  "date",
+);
 
 /** Everything the generator and the controllers need to know about one kind. */
 export interface KindDefinition<Schema extends z.ZodType = z.ZodType> {

@@ -1,4 +1,5 @@
 // The registry of every kind this operator serves, for the CRD generator and the controllers.
+import type { z } from "zod";
 import { bucketKind } from "./bucket.ts";
 import type { KindDefinition } from "./common.ts";
 import { clusterProviderConfigKind, providerConfigKind } from "./provider-config.ts";
@@ -6,9 +7,10 @@ import { sshKeyKind } from "./ssh-key.ts";
 import { subnetKind } from "./subnet.ts";
 import { vmKind } from "./vm.ts";
 import { volumeKind } from "./volume.ts";
-import { vpcKind, type VPCSpec, type VPCStatus } from "./vpc.ts";
+import { vpcKind, type VPCSpec } from "./vpc.ts";
 
 export * from "./common.ts";
+export * from "./managed.ts";
 export * from "./vpc.ts";
 export * from "./subnet.ts";
 export * from "./ssh-key.ts";
@@ -24,7 +26,7 @@ export type CommonSpec = Pick<
 >;
 
 /** The status shape every managed kind shares; atProvider is per kind. */
-export type ManagedStatus = Omit<VPCStatus, "atProvider"> & {
+export type ManagedStatus = Omit<z.infer<typeof vpcKind.status>, "atProvider"> & {
   atProvider?: Record<string, unknown> | undefined;
 };
 

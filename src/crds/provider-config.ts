@@ -6,6 +6,7 @@ import { z } from "zod";
 import {
   REGIONS,
   ageColumn,
+  column,
   conditions,
   doc,
   immutable,
@@ -166,6 +167,51 @@ const oidcCommon = {
   ),
 };
 
+/**
+ * The spec of either config. The two differ only where scope matters: how a Secret is named (in
+ * the config's own namespace, or with a namespace) and whose token OIDC exchanges.
+ */
+function configSpec<SecretRef extends z.ZodType, S3KeysRef extends z.ZodType, Oidc extends z.ZodType>(scope: {
+  description: string;
+  secretRef: (what: string, keyName: string) => SecretRef;
+  s3KeysRef: (what: string) => S3KeysRef;
+  oidc: Oidc;
+}) {
+  return doc(
+    z.object({
+      region,
+      project,
+      endpoints: endpoints.optional(),
+      caBundle,
+      credentials: doc(
+        z.object({
+          source: doc(
+            z.enum(CREDENTIAL_SOURCES),
+            "OIDC (workload identity, preferred) or APIToken (a cd_... token from a Secret; rotation is picked up without restart).",
+          ),
+          apiToken: doc(
+            z.object({ secretRef: scope.secretRef("the API token (cd_...)", "token") }),
+            "API token settings, for source APIToken.",
+          ).optional(),
+          oidc: scope.oidc.optional(),
+          s3: doc(
+            z.object({
+              secretRef: scope.s3KeysRef("Secret with static S3 access keys.").optional(),
+              ...s3Common,
+            }),
+            s3Description,
+            { rules: s3Rules },
+          ).optional(),
+          workloadS3SecretRef: scope.s3KeysRef(workloadDescription).optional(),
+        }),
+        "How the operator authenticates to Cloud Digit. Exactly one of apiToken or oidc, matching source.",
+        { rules: credentialRules() },
+      ),
+    }),
+    scope.description,
+  );
+}
+
 // --- namespaced -------------------------------------------------------------------------------
 
 const localSecretRef = (what: string, keyName: string) =>
@@ -195,48 +241,21 @@ const s3Common = {
   ),
 };
 
-export const providerConfigSpec = doc(
-  z.object({
-    region,
-    project,
-    endpoints: endpoints.optional(),
-    caBundle,
-    credentials: doc(
-      z.object({
-        source: doc(
-          z.enum(CREDENTIAL_SOURCES),
-          "OIDC (workload identity, preferred) or APIToken (a cd_... token from a Secret; rotation is picked up without restart).",
-        ),
-        apiToken: doc(
-          z.object({ secretRef: localSecretRef("the API token (cd_...)", "token") }),
-          "API token settings, for source APIToken.",
-        ).optional(),
-        oidc: doc(
-          z.object({
-            ...oidcCommon,
-            serviceAccountName: objectName(
-              "",
-              "ServiceAccount in the ProviderConfig's namespace whose token (requested with TokenRequest) identifies this tenant. A namespaced ProviderConfig cannot use the operator's own token.",
-            ),
-          }),
-          oidcDescription,
-        ).optional(),
-        s3: doc(
-          z.object({
-            secretRef: localS3KeysRef("Secret with static S3 access keys.").optional(),
-            ...s3Common,
-          }),
-          s3Description,
-          { rules: s3Rules },
-        ).optional(),
-        workloadS3SecretRef: localS3KeysRef(workloadDescription).optional(),
-      }),
-      "How the operator authenticates to Cloud Digit. Exactly one of apiToken or oidc, matching source.",
-      { rules: credentialRules() },
-    ),
-  }),
-  "Where and as whom to reach Cloud Digit for objects in this namespace.",
-);
+export const providerConfigSpec = configSpec({
+  description: "Where and as whom to reach Cloud Digit for objects in this namespace.",
+  secretRef: localSecretRef,
+  s3KeysRef: localS3KeysRef,
+  oidc: doc(
+    z.object({
+      ...oidcCommon,
+      serviceAccountName: objectName(
+        "",
+        "ServiceAccount in the ProviderConfig's namespace whose token (requested with TokenRequest) identifies this tenant. A namespaced ProviderConfig cannot use the operator's own token.",
+      ),
+    }),
+    oidcDescription,
+  ),
+});
 
 // --- cluster-scoped ---------------------------------------------------------------------------
 
@@ -261,68 +280,40 @@ const clusterS3KeysRef = (what: string) =>
     what,
   );
 
-export const clusterProviderConfigSpec = doc(
-  z.object({
-    region,
-    project,
-    endpoints: endpoints.optional(),
-    caBundle,
-    credentials: doc(
-      z.object({
-        source: doc(
-          z.enum(CREDENTIAL_SOURCES),
-          "OIDC (workload identity, preferred) or APIToken (a cd_... token from a Secret; rotation is picked up without restart).",
-        ),
-        apiToken: doc(
-          z.object({ secretRef: clusterSecretRef("the API token (cd_...)", "token") }),
-          "API token settings, for source APIToken.",
-        ).optional(),
-        oidc: doc(
-          z.object({
-            ...oidcCommon,
-            tokenPath: doc(
-              z.string().min(1).max(4096).regex(/^\//).optional(),
-              `File with the operator's own projected ServiceAccount token. Empty (and no serviceAccountName): ${DEFAULT_OPERATOR_TOKEN_PATH}.`,
-              { patternMessage: "tokenPath must be an absolute path" },
-            ),
-            serviceAccountName: objectName(
-              "",
-              "ServiceAccount whose token (requested with TokenRequest) is exchanged, instead of the operator's own token. Needs serviceAccountNamespace.",
-            ).optional(),
-            serviceAccountNamespace: namespaceField("ServiceAccount named by serviceAccountName").optional(),
-          }),
-          oidcDescription,
-          {
-            rules: [
-              {
-                rule: "!(has(self.tokenPath) && has(self.serviceAccountName))",
-                message:
-                  "set at most one of oidc.tokenPath (the operator's own token) or oidc.serviceAccountName",
-              },
-              {
-                rule: "has(self.serviceAccountName) == has(self.serviceAccountNamespace)",
-                message: "oidc.serviceAccountName and oidc.serviceAccountNamespace go together",
-                fieldPath: ".serviceAccountNamespace",
-              },
-            ],
-          },
-        ).optional(),
-        s3: doc(
-          z.object({
-            secretRef: clusterS3KeysRef("Secret with static S3 access keys.").optional(),
-            ...s3Common,
-          }),
-          s3Description,
-          { rules: s3Rules },
-        ).optional(),
-        workloadS3SecretRef: clusterS3KeysRef(workloadDescription).optional(),
-      }),
-      "How the operator authenticates to Cloud Digit. Exactly one of apiToken or oidc, matching source.",
-      { rules: credentialRules() },
-    ),
-  }),
-  "Where and as whom to reach Cloud Digit, for objects in any namespace that name this config.",
-);
+export const clusterProviderConfigSpec = configSpec({
+  description: "Where and as whom to reach Cloud Digit, for objects in any namespace that name this config.",
+  secretRef: clusterSecretRef,
+  s3KeysRef: clusterS3KeysRef,
+  oidc: doc(
+    z.object({
+      ...oidcCommon,
+      tokenPath: doc(
+        z.string().min(1).max(4096).regex(/^\//).optional(),
+        `File with the operator's own projected ServiceAccount token. Empty (and no serviceAccountName): ${DEFAULT_OPERATOR_TOKEN_PATH}.`,
+        { patternMessage: "tokenPath must be an absolute path" },
+      ),
+      serviceAccountName: objectName(
+        "",
+        "ServiceAccount whose token (requested with TokenRequest) is exchanged, instead of the operator's own token. Needs serviceAccountNamespace.",
+      ).optional(),
+      serviceAccountNamespace: namespaceField("ServiceAccount named by serviceAccountName").optional(),
+    }),
+    oidcDescription,
+    {
+      rules: [
+        {
+          rule: "!(has(self.tokenPath) && has(self.serviceAccountName))",
+          message: "set at most one of oidc.tokenPath (the operator's own token) or oidc.serviceAccountName",
+        },
+        {
+          rule: "has(self.serviceAccountName) == has(self.serviceAccountNamespace)",
+          message: "oidc.serviceAccountName and oidc.serviceAccountNamespace go together",
+          fieldPath: ".serviceAccountNamespace",
+        },
+      ],
+    },
+  ),
+});
 
 export const providerConfigStatus = doc(
   z.object({
@@ -359,14 +350,9 @@ export type ClusterProviderConfig = z.infer<typeof clusterProviderConfigSchema>;
 export type AnyProviderConfig = ProviderConfig | ClusterProviderConfig;
 
 const providerConfigColumns = [
-  { name: "Region", type: "string", jsonPath: ".spec.region", description: "Cloud Digit region." },
-  { name: "Project", type: "string", jsonPath: ".spec.project", description: "Cloud Digit project." },
-  {
-    name: "Source",
-    type: "string",
-    jsonPath: ".spec.credentials.source",
-    description: "Kind of credentials.",
-  },
+  column("Region", ".spec.region", "Cloud Digit region."),
+  column("Project", ".spec.project", "Cloud Digit project."),
+  column("Source", ".spec.credentials.source", "Kind of credentials."),
   readyColumn,
   ageColumn,
 ] as const;

@@ -1,20 +1,6 @@
 import { z } from "zod";
-import {
-  ID_PREFIXES,
-  ageColumn,
-  doc,
-  idColumn,
-  immutable,
-  importID,
-  managedSpec,
-  managedStatus,
-  readyColumn,
-  resourceSchema,
-  stateColumn,
-  syncedColumn,
-  tags,
-  type KindDefinition,
-} from "./common.ts";
+import { ID_PREFIXES, doc, immutable, column } from "./common.ts";
+import { managedKind, observedFields, restSpec } from "./managed.ts";
 
 // The base64 body of an OpenSSH public key starts with the encoded key type, so checking that
 // prefix catches keys pasted with the wrong type word as well as garbage.
@@ -25,7 +11,7 @@ const KEY_BODIES = [
 ];
 export const SSH_PUBLIC_KEY_PATTERN = new RegExp(`^(${KEY_BODIES.join("|")})( [^\\r\\n]*)?$`);
 
-export const sshKeySpec = managedSpec(
+export const sshKeySpec = restSpec(
   {
     publicKey: doc(
       z.string().min(1).max(16384).regex(SSH_PUBLIC_KEY_PATTERN),
@@ -36,56 +22,26 @@ export const sshKeySpec = managedSpec(
           "publicKey must be one line of an OpenSSH public key: ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521, then the base64 key matching that type, then an optional comment",
       },
     ),
-    tags: tags({ rest: true }).optional(),
   },
   {
-    kind: "SSHKey",
+    noun: "SSH key",
+    idPrefix: ID_PREFIXES.SSHKey,
     description: "Desired state of a Cloud Digit SSH key, injected into VMs at creation.",
-    importID: importID(ID_PREFIXES.SSHKey, "SSH key"),
-    observeOnlyNeedsImportID: true,
   },
 );
 
-export const sshKeyAtProvider = doc(
-  z.object({
-    name: doc(z.string().max(255).optional(), "Name of the SSH key in the cloud."),
+export const sshKeyKind = managedKind({
+  kind: "SSHKey",
+  shortNames: ["cdkey", "cdsshkey"],
+  description: "A Cloud Digit SSH public key, referenced by VMs through sshKeyRefs.",
+  noun: "SSH key",
+  spec: sshKeySpec,
+  atProvider: observedFields("SSH key", {
     fingerprint: doc(z.string().max(128).optional(), "Fingerprint of the key as the cloud reports it."),
     keyType: doc(z.string().max(64).optional(), "Key type the cloud reports, e.g. ssh-ed25519."),
   }),
-  "Fields of the SSH key as last observed in the cloud.",
-);
-
-export const sshKeyStatus = managedStatus("SSH key", sshKeyAtProvider);
-export const sshKeySchema = resourceSchema("SSHKey", sshKeySpec, sshKeyStatus);
+  columns: [column("Fingerprint", ".status.atProvider.fingerprint", "Fingerprint of the key.")],
+});
 
 export type SSHKeySpec = z.infer<typeof sshKeySpec>;
-export type SSHKeyAtProvider = z.infer<typeof sshKeyAtProvider>;
-export type SSHKeyStatus = z.infer<typeof sshKeyStatus>;
-export type SSHKey = z.infer<typeof sshKeySchema>;
-
-export const sshKeyKind: KindDefinition<typeof sshKeySchema> = {
-  group: "clouddigit.ai",
-  version: "v1alpha1",
-  kind: "SSHKey",
-  plural: "sshkeys",
-  singular: "sshkey",
-  shortNames: ["cdkey", "cdsshkey"],
-  namespaced: true,
-  description: "A Cloud Digit SSH public key, referenced by VMs through sshKeyRefs.",
-  schema: sshKeySchema,
-  spec: sshKeySpec,
-  status: sshKeyStatus,
-  printerColumns: [
-    {
-      name: "Fingerprint",
-      type: "string",
-      jsonPath: ".status.atProvider.fingerprint",
-      description: "Fingerprint of the key.",
-    },
-    stateColumn,
-    idColumn,
-    readyColumn,
-    syncedColumn,
-    ageColumn,
-  ],
-};
+export type SSHKey = z.infer<typeof sshKeyKind.schema>;

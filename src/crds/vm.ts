@@ -1,26 +1,17 @@
 import { z } from "zod";
 import {
   ID_PREFIXES,
-  ageColumn,
   atMostOne,
+  cloudID,
   doc,
   exactlyOne,
-  idColumn,
-  cloudID,
   immutable,
-  importID,
   localRef,
-  managedSpec,
-  managedStatus,
   objectName,
-  readyColumn,
-  resourceSchema,
   setOnlyAtCreation,
-  stateColumn,
-  syncedColumn,
-  tags,
-  type KindDefinition,
+  column,
 } from "./common.ts";
+import { managedKind, observedFields, restSpec } from "./managed.ts";
 
 export const FLAVOR_PATTERN = /^(std|mem|cpu)-[0-9]+x[0-9]+$/;
 export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -29,7 +20,7 @@ export const MAX_ATTACHED_VOLUMES = 16;
 
 const recreateHint = "delete and recreate the VM to change it";
 
-export const vmSpec = managedSpec(
+export const vmSpec = restSpec(
   {
     flavor: doc(
       z.string().max(32).regex(FLAVOR_PATTERN),
@@ -99,13 +90,11 @@ export const vmSpec = managedSpec(
       `Volumes in the same namespace to attach to the VM (at most ${MAX_ATTACHED_VOLUMES}). Removing one detaches it. A volume must be in the VM's zone.`,
       { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] },
     ),
-    tags: tags({ rest: true }).optional(),
   },
   {
-    kind: "VM",
+    noun: "VM",
+    idPrefix: ID_PREFIXES.VM,
     description: "Desired state of a Cloud Digit virtual machine.",
-    importID: importID(ID_PREFIXES.VM, "VM"),
-    observeOnlyNeedsImportID: true,
     rules: [
       exactlyOne("subnetRef", "subnetID", "a Subnet"),
       setOnlyAtCreation("subnetRef", "a VM cannot move to another subnet"),
@@ -125,9 +114,13 @@ export const vmSpec = managedSpec(
   },
 );
 
-export const vmAtProvider = doc(
-  z.object({
-    name: doc(z.string().max(255).optional(), "Name of the VM in the cloud."),
+export const vmKind = managedKind({
+  kind: "VM",
+  shortNames: ["cdvm"],
+  description: "A Cloud Digit virtual machine in a subnet, with SSH keys, user data and attached volumes.",
+  noun: "VM",
+  spec: vmSpec,
+  atProvider: observedFields("VM", {
     flavor: doc(z.string().max(32).optional(), "Flavor the cloud reports."),
     image: doc(z.string().max(63).optional(), "Image the cloud reports."),
     zone: doc(z.string().max(64).optional(), "Availability zone the VM runs in."),
@@ -146,47 +139,12 @@ export const vmAtProvider = doc(
       "IDs of the volumes attached to the VM, as the cloud reports.",
     ),
   }),
-  "Fields of the VM as last observed in the cloud.",
-);
-
-export const vmStatus = managedStatus("VM", vmAtProvider);
-export const vmSchema = resourceSchema("VM", vmSpec, vmStatus);
+  columns: [column("Flavor", ".spec.flavor", "Size of the VM.")],
+  observedColumns: [
+    column("IP", ".status.atProvider.privateIP", "Private IPv4 address."),
+    column("Public-IP", ".status.atProvider.publicIP", "Public IPv4 address."),
+  ],
+});
 
 export type VMSpec = z.infer<typeof vmSpec>;
-export type VMAtProvider = z.infer<typeof vmAtProvider>;
-export type VMStatus = z.infer<typeof vmStatus>;
-export type VM = z.infer<typeof vmSchema>;
-
-export const vmKind: KindDefinition<typeof vmSchema> = {
-  group: "clouddigit.ai",
-  version: "v1alpha1",
-  kind: "VM",
-  plural: "vms",
-  singular: "vm",
-  shortNames: ["cdvm"],
-  namespaced: true,
-  description: "A Cloud Digit virtual machine in a subnet, with SSH keys, user data and attached volumes.",
-  schema: vmSchema,
-  spec: vmSpec,
-  status: vmStatus,
-  printerColumns: [
-    { name: "Flavor", type: "string", jsonPath: ".spec.flavor", description: "Size of the VM." },
-    stateColumn,
-    idColumn,
-    {
-      name: "IP",
-      type: "string",
-      jsonPath: ".status.atProvider.privateIP",
-      description: "Private IPv4 address.",
-    },
-    {
-      name: "Public-IP",
-      type: "string",
-      jsonPath: ".status.atProvider.publicIP",
-      description: "Public IPv4 address.",
-    },
-    readyColumn,
-    syncedColumn,
-    ageColumn,
-  ],
-};
+export type VM = z.infer<typeof vmKind.schema>;

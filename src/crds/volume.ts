@@ -1,26 +1,11 @@
 import { z } from "zod";
-import {
-  ID_PREFIXES,
-  ageColumn,
-  doc,
-  idColumn,
-  immutable,
-  importID,
-  managedSpec,
-  managedStatus,
-  readyColumn,
-  resourceSchema,
-  stateColumn,
-  syncedColumn,
-  tags,
-  zone,
-  type KindDefinition,
-} from "./common.ts";
+import { ID_PREFIXES, doc, immutable, zone, zoneColumn, column } from "./common.ts";
+import { managedKind, observedFields, restSpec } from "./managed.ts";
 
 export const VOLUME_TYPES = ["nvme", "piops"] as const;
 export const MAX_VOLUME_GIB = 16384;
 
-export const volumeSpec = managedSpec(
+export const volumeSpec = restSpec(
   {
     sizeGiB: doc(
       z.int().min(1).max(MAX_VOLUME_GIB),
@@ -44,14 +29,12 @@ export const volumeSpec = managedSpec(
       "Provisioned IOPS, 100 to 100000. Only for type piops, where it is required.",
     ),
     zone: zone("volume"),
-    tags: tags({ rest: true }).optional(),
   },
   {
-    kind: "Volume",
+    noun: "volume",
+    idPrefix: ID_PREFIXES.Volume,
     description:
       "Desired state of a Cloud Digit block volume. Attach it to a VM by listing it in the VM's volumeRefs.",
-    importID: importID(ID_PREFIXES.Volume, "volume"),
-    observeOnlyNeedsImportID: true,
     rules: [
       {
         rule: "!has(self.type) || self.type != 'piops' || has(self.iops)",
@@ -69,52 +52,23 @@ export const volumeSpec = managedSpec(
   },
 );
 
-export const volumeAtProvider = doc(
-  z.object({
-    name: doc(z.string().max(255).optional(), "Name of the volume in the cloud."),
+export const volumeKind = managedKind({
+  kind: "Volume",
+  shortNames: ["cdvol"],
+  description:
+    "A Cloud Digit block volume (NVMe or provisioned IOPS), attached to VMs through their volumeRefs.",
+  noun: "volume",
+  spec: volumeSpec,
+  atProvider: observedFields("volume", {
     sizeGiB: doc(z.int().min(0).optional(), "Size the cloud reports, in GiB."),
     type: doc(z.string().max(32).optional(), "Storage tier the cloud reports."),
     iops: doc(z.int().min(0).optional(), "Provisioned IOPS the cloud reports."),
     zone: doc(z.string().max(64).optional(), "Availability zone the cloud reports."),
     serverID: doc(z.string().max(64).optional(), "ID of the VM the volume is attached to, if any."),
   }),
-  "Fields of the volume as last observed in the cloud.",
-);
-
-export const volumeStatus = managedStatus("volume", volumeAtProvider);
-export const volumeSchema = resourceSchema("Volume", volumeSpec, volumeStatus);
+  columns: [column("Size", ".spec.sizeGiB", "Size in GiB.", "integer"), zoneColumn],
+  observedColumns: [column("Server", ".status.atProvider.serverID", "VM the volume is attached to.")],
+});
 
 export type VolumeSpec = z.infer<typeof volumeSpec>;
-export type VolumeAtProvider = z.infer<typeof volumeAtProvider>;
-export type VolumeStatus = z.infer<typeof volumeStatus>;
-export type Volume = z.infer<typeof volumeSchema>;
-
-export const volumeKind: KindDefinition<typeof volumeSchema> = {
-  group: "clouddigit.ai",
-  version: "v1alpha1",
-  kind: "Volume",
-  plural: "volumes",
-  singular: "volume",
-  shortNames: ["cdvol"],
-  namespaced: true,
-  description:
-    "A Cloud Digit block volume (NVMe or provisioned IOPS), attached to VMs through their volumeRefs.",
-  schema: volumeSchema,
-  spec: volumeSpec,
-  status: volumeStatus,
-  printerColumns: [
-    { name: "Size", type: "integer", jsonPath: ".spec.sizeGiB", description: "Size in GiB." },
-    { name: "Zone", type: "string", jsonPath: ".spec.zone", description: "Availability zone." },
-    stateColumn,
-    idColumn,
-    {
-      name: "Server",
-      type: "string",
-      jsonPath: ".status.atProvider.serverID",
-      description: "VM the volume is attached to.",
-    },
-    readyColumn,
-    syncedColumn,
-    ageColumn,
-  ],
-};
+export type Volume = z.infer<typeof volumeKind.schema>;

@@ -1,8 +1,8 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { Controller, type ReconcileContext } from "./controller.ts";
-import { createLogger } from "./logging.ts";
+import { createLogger } from "../shared/logging.ts";
 
 /** Lets pending promise callbacks run (the fake clock never advances by itself). */
 async function flush(): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Registry } from "prom-client";
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import type { EventHandler, Informer } from "./informer.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 import { objectKey, splitKey, type KubeObject } from "./resource.ts";
@@ -82,7 +82,7 @@ export class Controller {
     this.clock = opts.clock ?? realClock;
     this.kind = opts.kind;
     this.metrics = RuntimeMetrics.for(opts.registry ?? new Registry());
-    this.logger = (opts.logger ?? silentLogger()).child({ controller: opts.name });
+    this.logger = (opts.logger ?? silentLogger).child({ controller: opts.name });
     this.slowReconcileWarnMs = opts.slowReconcileWarnMs ?? 60_000;
     this.queue = new WorkQueue({
       name: opts.name,

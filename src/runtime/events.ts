@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import { isNotFound, type KubeClient } from "./kube-client.ts";
 import { microTime } from "./leader-election.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import { apiVersionOf, type KubeObject, type ResourceType } from "./resource.ts";
 
 export const EVENT_RESOURCE: ResourceType = {
@@ -88,7 +88,7 @@ export class EventRecorder {
 
   constructor(private readonly opts: EventRecorderOptions) {
     this.clock = opts.clock ?? realClock;
-    this.logger = (opts.logger ?? silentLogger()).child({ component: "events" });
+    this.logger = (opts.logger ?? silentLogger).child({ component: "events" });
     this.window = opts.aggregationWindowMs ?? 600_000;
     this.interval = opts.seriesUpdateIntervalMs ?? 30_000;
     this.maxSeries = opts.maxSeries ?? 4096;

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { getCondition, setCondition } from "./conditions.ts";
-import { createLogger } from "./logging.ts";
+import { createLogger } from "../shared/logging.ts";
 import { mergePatch } from "./status.ts";
 import { ObjectStore } from "./store.ts";
 import type { KubeObject } from "./resource.ts";

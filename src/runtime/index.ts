@@ -1,6 +1,7 @@
 // The controller runtime: informers, work queue, controllers, manager with leader election,
 // probes/metrics, and the status/finalizer/condition/event helpers. Knows nothing of Cloud Digit.
-export { FakeClock, realClock, sleep, jitter, type Clock, type TimerHandle } from "./clock.ts";
+// FakeClock (src/shared/testing/fake-clock.ts) is not re-exported: production code never loads a test double.
+export { realClock, sleep, jitter, type Clock, type TimerHandle } from "../shared/clock.ts";
 export {
   ApiError,
   KubeClient,
@@ -83,5 +84,5 @@ export {
   silentLogger,
   type Logger,
   type LoggerSetup,
-} from "./logging.ts";
+} from "../shared/logging.ts";
 export { Backoff } from "./backoff.ts";

@@ -1,6 +1,6 @@
-import { realClock, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, type Clock, type TimerHandle } from "../shared/clock.ts";
 import type { KubeClient } from "./kube-client.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import { Reflector, type ReflectorOptions, type ReflectorStats } from "./reflector.ts";
 import { objectKey, resourceId, splitKey, type KubeObject, type ResourceType } from "./resource.ts";
 import { ObjectStore, type IndexFunc } from "./store.ts";
@@ -68,7 +68,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly opts: InformerOptions<T> = {},
   ) {
     this.store = new ObjectStore<T>(opts.indexers ?? {});
-    this.logger = (opts.logger ?? silentLogger()).child({ informer: resourceId(resource) });
+    this.logger = (opts.logger ?? silentLogger).child({ informer: resourceId(resource) });
     this.clock = opts.clock ?? realClock;
     const scopes: Array<string | undefined> =
       resource.namespaced && opts.namespaces && opts.namespaces.length > 0

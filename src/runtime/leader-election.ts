@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
-import { jitter, realClock, sleep, type Clock } from "./clock.ts";
+import { jitter, realClock, sleep, type Clock } from "../shared/clock.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "./kube-client.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import type { KubeObject, ResourceType } from "./resource.ts";
 
 export const LEASE_RESOURCE: ResourceType = {
@@ -75,7 +75,7 @@ export class LeaderElector {
     private readonly config: LeaderElectionConfig,
     private readonly callbacks: LeaderElectionCallbacks,
     private readonly clock: Clock = realClock,
-    logger: Logger = silentLogger(),
+    logger: Logger = silentLogger,
   ) {
     this.leaseDurationMs = config.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = config.renewDeadlineMs ?? 10_000;

@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
-import { realClock, type Clock } from "./clock.ts";
+import { realClock, type Clock } from "../shared/clock.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { HealthServer } from "./health-server.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { KubeClient } from "./kube-client.ts";
 import { LeaderElector, type LeaderElectionConfig, type LeaderElectionEnd } from "./leader-election.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { resourceId, type KubeObject, type ResourceType } from "./resource.ts";
 
@@ -65,7 +65,7 @@ export class Manager {
   constructor(private readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig, { userAgent: opts.userAgent });
     this.registry = opts.registry ?? new Registry();
-    this.logger = opts.logger ?? silentLogger();
+    this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
     this.identity = opts.leaderElection?.identity ?? `${os.hostname()}_${randomBytes(4).toString("hex")}`;
     RuntimeMetrics.for(this.registry);

@@ -1,4 +1,4 @@
-import { realClock, type Clock } from "./clock.ts";
+import { realClock, type Clock } from "../shared/clock.ts";
 
 /** Decides how long an item waits before its next retry (client-go's workqueue.RateLimiter). */
 export interface RateLimiter {

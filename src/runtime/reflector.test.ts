@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { Controller } from "./controller.ts";
 import { Priority } from "./workqueue.ts";
 import { Informer } from "./informer.ts";

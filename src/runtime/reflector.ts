@@ -1,7 +1,7 @@
 import { Backoff } from "./backoff.ts";
-import { realClock, sleep, type Clock, type TimerHandle } from "./clock.ts";
+import { realClock, sleep, type Clock, type TimerHandle } from "../shared/clock.ts";
 import { ApiError, isGone, type KubeClient } from "./kube-client.ts";
-import { silentLogger, type Logger } from "./logging.ts";
+import { silentLogger, type Logger } from "../shared/logging.ts";
 import { resourceId, type KubeObject, type ResourceType } from "./resource.ts";
 
 /** Where a reflector delivers what it learns. */
@@ -93,7 +93,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.backoff = new Backoff(opts.backoffInitialMs ?? 800, opts.backoffMaxMs ?? 30_000, 1.0, this.random);
-    this.logger = (opts.logger ?? silentLogger()).child({
+    this.logger = (opts.logger ?? silentLogger).child({
       reflector: resourceId(resource),
       ...(opts.namespace !== undefined ? { scope: opts.namespace } : {}),
     });

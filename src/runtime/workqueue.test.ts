@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./clock.ts";
+import { FakeClock } from "../shared/testing/fake-clock.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { defaultControllerRateLimiter, ExponentialFailureRateLimiter } from "./rate-limiter.ts";
 import { Priority, WorkQueue } from "./workqueue.ts";

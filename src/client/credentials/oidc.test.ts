@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../fake-clock.ts";
+import { FakeClock } from "../../shared/testing/fake-clock.ts";
 import { ClientMetrics } from "../metrics.ts";
 import type { HttpRequest, HttpResponse, Transport } from "../transport.ts";
 import { OidcCredential } from "./oidc.ts";
@@ -82,9 +82,9 @@ describe("OidcCredential", () => {
     const endpoint = new TokenEndpoint((n) => issued(n, 100));
     const { c, clock, registry } = credential(endpoint);
     expect(await c.accessToken()).toBe("access-1");
-    await clock.advance(79_000);
+    await clock.advanceAsync(79_000);
     expect(await c.accessToken()).toBe("access-1");
-    await clock.advance(1_000);
+    await clock.advanceAsync(1_000);
     expect(await c.accessToken()).toBe("access-2");
     expect(endpoint.forms).toHaveLength(2);
     const m = (await registry.getSingleMetric("clouddigit_token_refresh_total")!.get()).values;
@@ -105,9 +105,9 @@ describe("OidcCredential", () => {
     );
     const { c, clock, registry } = credential(endpoint);
     await c.accessToken();
-    await clock.advance(85_000);
+    await clock.advanceAsync(85_000);
     expect(await c.accessToken()).toBe("access-1");
-    await clock.advance(20_000);
+    await clock.advanceAsync(20_000);
     await expect(c.accessToken()).rejects.toMatchObject({ kind: "transient" });
     const m = (await registry.getSingleMetric("clouddigit_token_refresh_total")!.get()).values;
     expect(m.find((v) => v.labels.result === "failure")?.value).toBe(2);

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import { systemClock, type Clock } from "../clock.ts";
+import { keepAliveClock, type Clock } from "../../shared/clock.ts";
 import { CloudDigitError } from "../errors.ts";
-import { silentLogger } from "../logging.ts";
+import { silentLogger } from "../../shared/logging.ts";
 import type { ClientMetrics } from "../metrics.ts";
 import { UndiciTransport, validateEndpoint, type Transport } from "../transport.ts";
 import type { Credential } from "./credential.ts";
@@ -64,7 +64,7 @@ export class OidcCredential implements Credential {
       opts.tokenEndpoint ?? `${issuer}/protocol/openid-connect/token`,
       "identity",
     );
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? keepAliveClock;
     this.transport = opts.transport ?? new UndiciTransport({ caPem: opts.caPem });
     this.logger = opts.logger ?? silentLogger;
   }

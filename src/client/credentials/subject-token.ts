@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type * as k8s from "@kubernetes/client-node";
-import { systemClock, type Clock } from "../clock.ts";
+import { keepAliveClock, type Clock } from "../../shared/clock.ts";
 import { CloudDigitError } from "../errors.ts";
 
 /**
@@ -70,7 +70,7 @@ export class TokenRequestSource implements SubjectTokenSource {
         `expirationSeconds must be between 600 and 3600 (Kubernetes minimum, identity endpoint maximum); got ${seconds}`,
       );
     }
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? keepAliveClock;
     this.description = `TokenRequest for ServiceAccount ${opts.namespace}/${opts.serviceAccount} (audience ${opts.audience})`;
   }
 

@@ -5,7 +5,7 @@
 import { isCloudDigitError } from "../../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../../crds/common.ts";
 import { metaTime, type Condition } from "../../runtime/conditions.ts";
-import type { Logger } from "../../runtime/logging.ts";
+import type { Logger } from "../../shared/logging.ts";
 import {
   isChange,
   NotConnected,

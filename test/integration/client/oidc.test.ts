@@ -14,10 +14,10 @@ import {
 } from "../../../src/client/credentials/subject-token.ts";
 import { CloudDigitError } from "../../../src/client/errors.ts";
 import { ClientFactory } from "../../../src/client/factory.ts";
-import { createClientLogger } from "../../../src/client/logging.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
 import { RateLimiterRegistry } from "../../../src/client/rate-limiter.ts";
 import { RestClient } from "../../../src/client/rest-client.ts";
+import { createOperatorLogger } from "../../../src/main.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { startKeycloak, type Keycloak, type Realm } from "../../support/keycloak.ts";
 
@@ -33,8 +33,9 @@ let namespace: string;
 const registry = new Registry();
 const metrics = new ClientMetrics(registry);
 const logLines: string[] = [];
-const logger = createClientLogger(
-  { level: "trace" },
+// The operator's own logger, so "never logged" below speaks of what production would log.
+const logger = createOperatorLogger(
+  "trace",
   new Writable({
     write(chunk: Buffer, _enc, done) {
       logLines.push(chunk.toString("utf8"));

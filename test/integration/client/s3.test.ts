@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
 import { BucketApi, createS3Client } from "../../../src/client/s3.ts";
 import { CloudDigitError } from "../../../src/client/errors.ts";
-import { createClientLogger } from "../../../src/client/logging.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
+import { createOperatorLogger } from "../../../src/main.ts";
 import { startS3Server, type S3Server } from "../../support/s3-server.ts";
 
 let server: S3Server;
 let buckets: BucketApi;
 const registry = new Registry();
 const logLines: string[] = [];
-const logger = createClientLogger(
-  { level: "trace" },
+// The operator's own logger, so "never logged" below speaks of what production would log.
+const logger = createOperatorLogger(
+  "trace",
   new Writable({
     write(chunk: Buffer, _enc, done) {
       logLines.push(chunk.toString("utf8"));

@@ -5,10 +5,10 @@ import { startSandbox, tokenLabel, type Sandbox } from "../../../sandbox/server.
 import { CloudDigitApi } from "../../../src/client/api/cloud-digit-api.ts";
 import { StaticTokenCredential } from "../../../src/client/credentials/static-token.ts";
 import { CloudDigitError } from "../../../src/client/errors.ts";
-import { createClientLogger } from "../../../src/client/logging.ts";
 import { ClientMetrics } from "../../../src/client/metrics.ts";
 import { RateLimiterRegistry } from "../../../src/client/rate-limiter.ts";
 import { RestClient } from "../../../src/client/rest-client.ts";
+import { createOperatorLogger } from "../../../src/main.ts";
 
 const TOKEN = "cd_budget_0123456789abcdefghijklmnopqrstuv";
 const OTHER_TOKEN = "cd_rotated_0123456789abcdefghijklmnopqrst";
@@ -18,8 +18,9 @@ let sandbox: Sandbox;
 const registry = new Registry();
 const metrics = new ClientMetrics(registry);
 const logLines: string[] = [];
-const logger = createClientLogger(
-  { level: "trace" },
+// The operator's own logger, so "never logged" below speaks of what production would log.
+const logger = createOperatorLogger(
+  "trace",
   new Writable({
     write(chunk: Buffer, _enc, done) {
       logLines.push(chunk.toString("utf8"));

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type * as k8s from "@kubernetes/client-node";
 import { allKinds, kindByName } from "../../../src/crds/index.ts";
+import type { Condition } from "../../../src/runtime/conditions.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { resolveKubeBinaries } from "../../support/control-plane.ts";
 import { waitUntil } from "../../support/process.ts";
@@ -107,10 +108,8 @@ async function installCrds(): Promise<string[]> {
   return names;
 }
 
-interface CrdCondition {
-  type: string;
-  status: string;
-}
+/** A CRD's own status condition (apiextensions.k8s.io): same shape as metav1.Condition. */
+type CrdCondition = Pick<Condition, "type" | "status">;
 
 beforeAll(async () => {
   kc = testCluster().kubeConfig();

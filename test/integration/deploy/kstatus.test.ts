@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Condition } from "../../../src/controllers/generic/actuator.ts";
+import type { Condition } from "../../../src/runtime/conditions.ts";
 import { conditionsFor, Reason, type Outcome } from "../../../src/controllers/generic/outcome.ts";
 import { ROOT } from "./support.ts";
 

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
-import { FakeClock } from "../../../src/runtime/clock.ts";
+import { FakeClock } from "../../../src/shared/testing/fake-clock.ts";
 import { setCondition, type Condition } from "../../../src/runtime/conditions.ts";
 import { EVENT_RESOURCE, EventRecorder } from "../../../src/runtime/events.ts";
 import { addFinalizer, removeFinalizer } from "../../../src/runtime/finalizers.ts";

@@ -54,6 +54,8 @@ describe("Dockerfile", () => {
       .filter((l) => l.startsWith("COPY ") && !l.includes("--from="))
       .flatMap((l) => l.split(/\s+/).slice(1, -1));
     expect([...new Set(copied)].sort()).toEqual([...allowed].sort());
-    expect(rules).toContain("src/**/*.test.ts");
+    // The test doubles tsconfig.build.json excludes stay out of the build context too.
+    for (const excluded of ["src/**/*.test.ts", "src/**/testing/", "src/**/fake-*.ts"])
+      expect(rules).toContain(excluded);
   });
 });
