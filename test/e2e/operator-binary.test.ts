@@ -1,6 +1,7 @@
 // The operator as users run it: `src/main.ts` in its own process (what `npm start` runs), with
 // flags, against the real apiserver and a sandbox. The samples converge, metrics show them, the
-// objects are deleted with kubectl, and SIGTERM ends the process cleanly.
+// objects are deleted with kubectl, and SIGTERM ends the process cleanly. A Bucket on a real S3
+// server rides along, so the Bucket's metrics are those of the same binary.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +13,8 @@ import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { createNamespace, testCluster } from "../support/cluster.ts";
 import { resolveKubeBinaries } from "../support/control-plane.ts";
 import { freePort, startProcess, waitUntil, type ManagedProcess } from "../support/process.ts";
+import { startS3Server, type S3Server } from "../support/s3-server.ts";
+import type { KubeObject } from "../../src/runtime/resource.ts";
 import {
   installCrds,
   sampleObjects,
@@ -25,6 +28,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const run = promisify(execFile);
 
 let sandbox: Sandbox;
+let s3Server: S3Server;
 let operator: ManagedProcess;
 let namespace: string;
 let client: KubeClient;
@@ -49,6 +53,7 @@ beforeAll(async () => {
     tokens: [{ token: SAMPLE_TOKEN, projects: [SAMPLE_PROJECT], name: "samples" }],
     delays: { vpc: 200, subnet: 200, server: 400, volume: 200 },
   });
+  s3Server = await startS3Server();
   healthPort = await freePort();
   dir = mkdtempSync(path.join(os.tmpdir(), "cd-operator-"));
   operator = startProcess(
@@ -80,12 +85,46 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await sandbox?.close();
+  await s3Server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A ProviderConfig for the S3 server and one Bucket on it. */
+function bucketObjects(): KubeObject[] {
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "e2e-s3-keys" },
+      stringData: { accessKeyID: s3Server.accessKeyId, secretAccessKey: s3Server.secretAccessKey },
+    },
+    {
+      apiVersion: "clouddigit.ai/v1alpha1",
+      kind: "ProviderConfig",
+      metadata: { name: "objects" },
+      spec: {
+        region: s3Server.region,
+        project: SAMPLE_PROJECT,
+        endpoints: { s3: s3Server.endpoint, api: sandbox.url },
+        credentials: {
+          source: "APIToken",
+          apiToken: { secretRef: { name: "clouddigit-credentials", key: "token" } },
+          s3: { secretRef: { name: "e2e-s3-keys" } },
+        },
+      },
+    },
+    {
+      apiVersion: "clouddigit.ai/v1alpha1",
+      kind: "Bucket",
+      metadata: { name: "logs" },
+      spec: { bucketName: `e2e-logs-${process.pid}`, providerConfigRef: { name: "objects" } },
+    },
+  ];
+}
+
 describe("the operator binary", () => {
   it("reconciles the samples to Ready and exposes per-kind metrics", async () => {
-    for (const obj of sampleObjects(sandbox.url)) {
+    for (const obj of [...sampleObjects(sandbox.url), ...bucketObjects()]) {
       const rt = obj.kind === "Secret" ? SECRET_RESOURCE : resourceType(obj.kind as "VPC");
       await client.patch(
         rt,
@@ -104,20 +143,22 @@ describe("the operator binary", () => {
       "--timeout=120s",
     );
     expect(out.trim().split("\n")).toHaveLength(5);
+    await kubectl("wait", "--for=condition=Ready", "bucket/logs", "--timeout=120s");
     const table = await kubectl("get", "clouddigit", "-o", "name");
     expect(table).toContain("vm.clouddigit.ai/web-1");
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-    for (const kind of ["VPC", "Subnet", "SSHKey", "Volume", "VM"]) {
+    for (const kind of ["VPC", "Subnet", "SSHKey", "Volume", "VM", "Bucket"]) {
       expect(metrics).toContain(`clouddigit_managed_resources{kind="${kind}",state="ready"} 1`);
     }
     expect(metrics).toMatch(/controller_runtime_reconcile_total\{[^}]*controller="vm"/);
+    expect(metrics).toMatch(/clouddigit_reconcile_outcomes_total\{kind="Bucket",outcome="done"\} [1-9]/);
     // The process figures a memory limit or an alert on a slow operator is judged by.
     expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
   });
 
   it("deleting with kubectl removes every cloud resource; SIGTERM exits cleanly", async () => {
-    await kubectl("delete", "vm,volume,sshkey,subnet,vpc", "--all", "--wait=true", "--timeout=120s");
+    await kubectl("delete", "vm,volume,sshkey,subnet,vpc,bucket", "--all", "--wait=true", "--timeout=120s");
     expect(sandbox.state.list({ project: SAMPLE_PROJECT })).toEqual([]);
     await operator.stop();
     expect(await operator.exited).toBe(0);
