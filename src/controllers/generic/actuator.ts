@@ -8,7 +8,7 @@
 // lifecycle rule for that kind (docs/resource-model.md).
 import type { Condition } from "../../runtime/conditions.ts";
 import type { ObjectMeta } from "../../crds/common.ts";
-import type { ManagedKindName } from "../../crds/index.ts";
+import type { CommonSpec, ManagedKindName, ManagedStatus } from "../../crds/index.ts";
 import type { ObservableCollection } from "./collection-observer.ts";
 
 export type { Condition };
@@ -16,23 +16,8 @@ export type { Condition };
 /** Kinds served by the generic reconciler: those the CRD registry lists as managed. */
 export type ManagedKind = ManagedKindName;
 
-/** Fields every managed kind's spec has (the apiserver applies the defaults). */
-export interface CommonSpec {
-  providerConfigRef: { name: string; kind?: "ProviderConfig" | "ClusterProviderConfig" | undefined };
-  managementPolicy: "Managed" | "ObserveOnly";
-  deletionPolicy: "Delete" | "Orphan";
-  importID?: string | undefined;
-  resyncPeriod?: string | undefined;
-}
-
-export interface ManagedStatus {
-  id?: string | undefined;
-  state?: string | undefined;
-  atProvider?: Record<string, unknown> | undefined;
-  observedGeneration?: number | undefined;
-  lastSyncTime?: string | undefined;
-  conditions?: Condition[] | undefined;
-}
+/** Fields every managed kind's spec has (the apiserver applies the defaults), and their status. */
+export type { CommonSpec, ManagedStatus };
 
 export interface ManagedObject<Spec extends CommonSpec = CommonSpec> {
   apiVersion: string;
