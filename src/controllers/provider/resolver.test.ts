@@ -55,6 +55,20 @@ function object(
   };
 }
 
+/** The status reconciler over `config`, recording (and applying) each status it writes. */
+function statusOf(resolver: ProviderConfigResolver, config: ProviderConfig) {
+  const writes: ProviderConfigStatus[] = [];
+  const status = new ProviderConfigStatusReconciler({
+    resolver,
+    write: async (_found, s) => {
+      writes.push(s);
+      config.status = s;
+    },
+  });
+  const found: AnyConfig = { kind: "ProviderConfig", config };
+  return { writes, status, found };
+}
+
 function setup(
   configs: { namespaced?: ProviderConfig[]; cluster?: ClusterProviderConfig[] },
   domain?: string,
@@ -228,15 +242,7 @@ describe("ProviderConfig resolution", () => {
     };
     const config = pc("team-a", "default");
     const { resolver } = setup({ namespaced: [config] }, undefined, api);
-    const writes: ProviderConfigStatus[] = [];
-    const status = new ProviderConfigStatusReconciler({
-      resolver,
-      write: async (_found, s) => {
-        writes.push(s);
-        config.status = s;
-      },
-    });
-    const found: AnyConfig = { kind: "ProviderConfig", config };
+    const { writes, status, found } = statusOf(resolver, config);
     expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 30_000 });
     await status.reconcile(found);
     const messages = writes.map((w) => w.conditions?.[0]?.message);
@@ -305,15 +311,7 @@ describe("ProviderConfig resolution", () => {
       },
     });
     const { resolver, secrets } = setup({ namespaced: [config] }, undefined, { regions: async () => [] });
-    const writes: ProviderConfigStatus[] = [];
-    const status = new ProviderConfigStatusReconciler({
-      resolver,
-      write: async (_found, s) => {
-        writes.push(s);
-        config.status = s;
-      },
-    });
-    const found: AnyConfig = { kind: "ProviderConfig", config };
+    const { writes, status, found } = statusOf(resolver, config);
     expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 30_000 });
     expect(writes[0]?.conditions?.find((c) => c.type === "S3Ready")).toMatchObject({
       status: "False",
