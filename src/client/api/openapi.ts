@@ -129,8 +129,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The VPC's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VpcIdPath"];
       };
       cookie?: never;
     };
@@ -178,8 +178,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SubnetIdPath"];
       };
       cookie?: never;
     };
@@ -227,8 +227,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SshKeyIdPath"];
       };
       cookie?: never;
     };
@@ -276,8 +276,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -325,8 +325,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -353,8 +353,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -376,8 +376,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -399,8 +399,8 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -474,9 +474,13 @@ export interface components {
     Tags: {
       [key: string]: string;
     };
-    /** @description `<region>a`, `<region>b` or `<region>c` (assumed names). */
+    /** @description `<region>a`, `<region>b` or `<region>c` (assumed names). An endpoint serves one region: a zone of another region is 422. */
     Zone: string;
     Cidr: string;
+    /** @description A VPC's range, /16 to /24 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, in network form (no host bits, octets without leading zeros). The pattern spells out exactly these. */
+    VpcCidr: string;
+    /** @description A subnet's range, /16 to /28 in a private range, in network form. It must also lie inside its VPC's range (422 otherwise). */
+    SubnetCidr: string;
     Ipv4: string;
     Project: string;
     /** @description Why the resource is in `error`; null otherwise. */
@@ -658,8 +662,8 @@ export interface components {
       name: components["schemas"]["Name"];
       description?: components["schemas"]["Description"];
       tags?: components["schemas"]["Tags"];
-      /** @description /16 to /24 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16; no host bits. VPCs of a project may overlap. */
-      cidr: components["schemas"]["Cidr"];
+      /** @description VPCs of a project may overlap. */
+      cidr: components["schemas"]["VpcCidr"];
     };
     /** @description The VPC must be `active` (409 invalid_state otherwise). */
     SubnetCreate: {
@@ -667,8 +671,8 @@ export interface components {
       description?: components["schemas"]["Description"];
       tags?: components["schemas"]["Tags"];
       vpc_id: components["schemas"]["VpcId"];
-      /** @description Inside the VPC's CIDR, at most /28, not overlapping another subnet of the VPC (409 conflict). */
-      cidr: components["schemas"]["Cidr"];
+      /** @description Inside the VPC's CIDR (422), not overlapping another subnet of the VPC (409 conflict). */
+      cidr: components["schemas"]["SubnetCidr"];
       zone: components["schemas"]["Zone"];
     };
     SshKeyCreate: {
@@ -683,7 +687,9 @@ export interface components {
       name: components["schemas"]["Name"];
       description?: components["schemas"]["Description"];
       tags?: components["schemas"]["Tags"];
+      /** @description A name from GET /compute/flavors (422 otherwise). */
       flavor: string;
+      /** @description A name from GET /compute/images (422 otherwise). */
       image: string;
       subnet_id: components["schemas"]["SubnetId"];
       ssh_key_ids?: components["schemas"]["SshKeyId"][];
@@ -731,6 +737,7 @@ export interface components {
       | {
           /** @constant */
           type: "resize";
+          /** @description A name from GET /compute/flavors other than the server's (422 otherwise). */
           flavor: string;
         };
     /** @description attach: volume `available`, server `active` or `stopped`, same zone (422), at most 16 volumes per server (409 conflict). detach: volume `in_use` on that server. */
@@ -864,21 +871,53 @@ export interface components {
   parameters: {
     /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
     Project: components["schemas"]["Project"];
-    /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+    /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
     IdempotencyKey: string;
     Limit: number;
-    /** @description `next_cursor` of the previous page. */
-    Cursor: string;
     /** @description `key:value` (or `key` for any value); repeated filters AND together. */
     Tag: string[];
+    /** @description The VPC's id; a malformed id is 400, an unknown one 404. */
+    VpcIdPath: components["schemas"]["VpcId"];
+    /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+    VpcCursor: components["schemas"]["VpcId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-    IdFilter: string[];
+    VpcIdFilter: components["schemas"]["VpcId"][];
     /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-    IdsFilter: string;
+    VpcIdsFilter: string;
+    /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
+    SubnetIdPath: components["schemas"]["SubnetId"];
+    /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+    SubnetCursor: components["schemas"]["SubnetId"];
+    /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
+    SubnetIdFilter: components["schemas"]["SubnetId"][];
+    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    SubnetIdsFilter: string;
+    /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
+    SshKeyIdPath: components["schemas"]["SshKeyId"];
+    /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+    SshKeyCursor: components["schemas"]["SshKeyId"];
+    /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
+    SshKeyIdFilter: components["schemas"]["SshKeyId"][];
+    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    SshKeyIdsFilter: string;
+    /** @description The server's id; a malformed id is 400, an unknown one 404. */
+    ServerIdPath: components["schemas"]["ServerId"];
+    /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+    ServerCursor: components["schemas"]["ServerId"];
+    /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
+    ServerIdFilter: components["schemas"]["ServerId"][];
+    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    ServerIdsFilter: string;
+    /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+    VolumeIdPath: components["schemas"]["VolumeId"];
+    /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+    VolumeCursor: components["schemas"]["VolumeId"];
+    /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
+    VolumeIdFilter: components["schemas"]["VolumeId"][];
+    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    VolumeIdsFilter: string;
     NameFilter: string;
     StateFilter: string;
-    /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-    Id: string;
     CatalogName: string;
   };
   requestBodies: never;
@@ -1051,14 +1090,14 @@ export interface operations {
     parameters: {
       query?: {
         limit?: components["parameters"]["Limit"];
-        /** @description `next_cursor` of the previous page. */
-        cursor?: components["parameters"]["Cursor"];
+        /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+        cursor?: components["parameters"]["VpcCursor"];
         /** @description `key:value` (or `key` for any value); repeated filters AND together. */
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-        id?: components["parameters"]["IdFilter"];
+        id?: components["parameters"]["VpcIdFilter"];
         /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-        ids?: components["parameters"]["IdsFilter"];
+        ids?: components["parameters"]["VpcIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
         cidr?: string;
@@ -1095,7 +1134,7 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path?: never;
@@ -1137,8 +1176,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The VPC's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VpcIdPath"];
       };
       cookie?: never;
     };
@@ -1170,8 +1209,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The VPC's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VpcIdPath"];
       };
       cookie?: never;
     };
@@ -1204,8 +1243,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The VPC's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VpcIdPath"];
       };
       cookie?: never;
     };
@@ -1240,14 +1279,14 @@ export interface operations {
     parameters: {
       query?: {
         limit?: components["parameters"]["Limit"];
-        /** @description `next_cursor` of the previous page. */
-        cursor?: components["parameters"]["Cursor"];
+        /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+        cursor?: components["parameters"]["SubnetCursor"];
         /** @description `key:value` (or `key` for any value); repeated filters AND together. */
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-        id?: components["parameters"]["IdFilter"];
+        id?: components["parameters"]["SubnetIdFilter"];
         /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-        ids?: components["parameters"]["IdsFilter"];
+        ids?: components["parameters"]["SubnetIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
         vpc_id?: string;
@@ -1286,7 +1325,7 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path?: never;
@@ -1329,8 +1368,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SubnetIdPath"];
       };
       cookie?: never;
     };
@@ -1362,8 +1401,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SubnetIdPath"];
       };
       cookie?: never;
     };
@@ -1396,8 +1435,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SubnetIdPath"];
       };
       cookie?: never;
     };
@@ -1432,14 +1471,14 @@ export interface operations {
     parameters: {
       query?: {
         limit?: components["parameters"]["Limit"];
-        /** @description `next_cursor` of the previous page. */
-        cursor?: components["parameters"]["Cursor"];
+        /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+        cursor?: components["parameters"]["SshKeyCursor"];
         /** @description `key:value` (or `key` for any value); repeated filters AND together. */
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-        id?: components["parameters"]["IdFilter"];
+        id?: components["parameters"]["SshKeyIdFilter"];
         /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-        ids?: components["parameters"]["IdsFilter"];
+        ids?: components["parameters"]["SshKeyIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
         fingerprint?: string;
@@ -1476,7 +1515,7 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path?: never;
@@ -1519,8 +1558,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SshKeyIdPath"];
       };
       cookie?: never;
     };
@@ -1552,8 +1591,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SshKeyIdPath"];
       };
       cookie?: never;
     };
@@ -1583,8 +1622,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["SshKeyIdPath"];
       };
       cookie?: never;
     };
@@ -1619,14 +1658,14 @@ export interface operations {
     parameters: {
       query?: {
         limit?: components["parameters"]["Limit"];
-        /** @description `next_cursor` of the previous page. */
-        cursor?: components["parameters"]["Cursor"];
+        /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+        cursor?: components["parameters"]["ServerCursor"];
         /** @description `key:value` (or `key` for any value); repeated filters AND together. */
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-        id?: components["parameters"]["IdFilter"];
+        id?: components["parameters"]["ServerIdFilter"];
         /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-        ids?: components["parameters"]["IdsFilter"];
+        ids?: components["parameters"]["ServerIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
         subnet_id?: string;
@@ -1666,7 +1705,7 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path?: never;
@@ -1709,8 +1748,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -1742,8 +1781,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -1775,8 +1814,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -1811,14 +1850,14 @@ export interface operations {
     parameters: {
       query?: {
         limit?: components["parameters"]["Limit"];
-        /** @description `next_cursor` of the previous page. */
-        cursor?: components["parameters"]["Cursor"];
+        /** @description `next_cursor` of the previous page: the id of that page's last item (the next page starts after it). Any other value is 400. */
+        cursor?: components["parameters"]["VolumeCursor"];
         /** @description `key:value` (or `key` for any value); repeated filters AND together. */
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
-        id?: components["parameters"]["IdFilter"];
+        id?: components["parameters"]["VolumeIdFilter"];
         /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
-        ids?: components["parameters"]["IdsFilter"];
+        ids?: components["parameters"]["VolumeIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
         server_id?: string;
@@ -1857,7 +1896,7 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path?: never;
@@ -1899,8 +1938,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -1932,8 +1971,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -1966,8 +2005,8 @@ export interface operations {
         "X-Cd-Project"?: components["parameters"]["Project"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -2014,12 +2053,12 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The server's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["ServerIdPath"];
       };
       cookie?: never;
     };
@@ -2057,12 +2096,12 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
@@ -2100,12 +2139,12 @@ export interface operations {
       header?: {
         /** @description The project to act in (assumed header). May be omitted when the credentials are scoped to exactly one project. */
         "X-Cd-Project"?: components["parameters"]["Project"];
-        /** @description Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
+        /** @description 1-255 visible ASCII characters (400 otherwise). Repeat-safe POST: a repeat with the same key (per credentials + project + path, kept 24 h) returns the first successful result (same status and body, header `Idempotent-Replayed: true`) without acting again; the same key with a different body is 422 `idempotency_mismatch`. Failed requests do not consume the key. */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
       };
       path: {
-        /** @description Resource id with its type prefix; a malformed id is 400, an unknown one 404. */
-        id: components["parameters"]["Id"];
+        /** @description The volume's id; a malformed id is 400, an unknown one 404. */
+        id: components["parameters"]["VolumeIdPath"];
       };
       cookie?: never;
     };
