@@ -231,6 +231,7 @@ describe("invalid ids, paths, queries and headers", () => {
     "limit=1.5",
     "cursor=not-a-cursor",
     "cursor=" + Buffer.from("subnet_" + "0".repeat(26)).toString("base64url"),
+    "cursor=subnet_" + "0".repeat(26), // a cursor is an id of this collection
     "tag=:x",
     "tag=",
     "ids=vpc_1,vpc_2",

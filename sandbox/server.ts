@@ -29,6 +29,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from "./rate-
 import { CallRecorder, type CallCounts, type CallFilter, type CallRecord } from "./recorder.ts";
 import { Store } from "./store.ts";
 import { UlidGenerator } from "./ulid.ts";
+import { IDEMPOTENCY_KEY_PATTERN, PROJECT_PATTERN } from "../src/shared/patterns.ts";
 
 export type { ApiTokenOptions, OidcOptions } from "./auth.ts";
 export { tokenLabel } from "./auth.ts";
@@ -116,8 +117,6 @@ export interface Sandbox {
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Past this much body we stop reading and close the connection after answering 413. */
 const MAX_DRAIN = 16 * 1024 * 1024;
-const PROJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json(?:\s*;|$)/i;
 const EMPTY_QUERY = new URLSearchParams();
 
