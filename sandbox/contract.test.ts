@@ -847,6 +847,15 @@ describe("every operation's generic answers", () => {
         await expectError(send({ token: TOKEN, project }), status, code);
       }
 
+      if (has(431)) {
+        // A request line longer than the sandbox's 128 KiB limit of request line and headers.
+        const ids = Array.from({ length: 5000 }, () => `vpc_${ZERO_ID}`).join(",");
+        await expectError(
+          send({ token: TOKEN, project }, sb.url, `${path}?ids=${ids}`),
+          431,
+          "invalid_request",
+        );
+      }
       if (has(413)) {
         const huge = JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) });
         await expectError(

@@ -818,6 +818,15 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
+    /** @description Request line and headers larger than 128 KiB together (room for the largest query this document allows: 1000 ids). Codes: `invalid_request`. */
+    HeadersTooLarge: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"];
+      };
+    };
     /** @description Request body sent with a Content-Type other than JSON. Codes: `invalid_request`. */
     UnsupportedMediaType: {
       headers: {
@@ -1124,6 +1133,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["ForbiddenRead"];
       429: components["responses"]["RateLimited"];
+      431: components["responses"]["HeadersTooLarge"];
       500: components["responses"]["Internal"];
       503: components["responses"]["Unavailable"];
     };
@@ -1315,6 +1325,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["ForbiddenRead"];
       429: components["responses"]["RateLimited"];
+      431: components["responses"]["HeadersTooLarge"];
       500: components["responses"]["Internal"];
       503: components["responses"]["Unavailable"];
     };
@@ -1505,6 +1516,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["ForbiddenRead"];
       429: components["responses"]["RateLimited"];
+      431: components["responses"]["HeadersTooLarge"];
       500: components["responses"]["Internal"];
       503: components["responses"]["Unavailable"];
     };
@@ -1695,6 +1707,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["ForbiddenRead"];
       429: components["responses"]["RateLimited"];
+      431: components["responses"]["HeadersTooLarge"];
       500: components["responses"]["Internal"];
       503: components["responses"]["Unavailable"];
     };
@@ -1886,6 +1899,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["ForbiddenRead"];
       429: components["responses"]["RateLimited"];
+      431: components["responses"]["HeadersTooLarge"];
       500: components["responses"]["Internal"];
       503: components["responses"]["Unavailable"];
     };
