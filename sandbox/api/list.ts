@@ -33,6 +33,7 @@ export function listResources<K extends Kind>(
   let after: string | undefined;
   const tags: TagFilter[] = [];
   let ids: Set<string> | undefined;
+  let idsGiven = 0;
   const exact: [string, string][] = [];
   const fields: [(r: ResourceByKind[K], v: string) => boolean, string][] = [];
 
@@ -63,8 +64,10 @@ export function listResources<K extends Kind>(
           if (!isIdOf(kind, id))
             throw badRequest(`'${id.slice(0, 80)}' is not a valid id here`, { parameter: param });
           ids.add(id);
+          idsGiven += 1;
         }
-        if (ids.size > MAX_ID_FILTER)
+        // The limit is on the ids the query names, repeats included, as the document states it.
+        if (idsGiven > MAX_ID_FILTER)
           throw badRequest(`at most ${MAX_ID_FILTER} ids per query`, { parameter: param });
         break;
       }
