@@ -1,28 +1,13 @@
+import type { WireSchemas } from "./openapi.ts";
+import { REGIONS as REGION_NAMES, zonesOf } from "../src/shared/patterns.ts";
+
 /**
  * The catalogs: flavors, images and regions as Cloud Digit documents them. Zone names are not
  * published; we assume `<region>a`, `<region>b`, `<region>c`.
  */
-export interface Flavor {
-  name: string;
-  family: "std" | "mem" | "cpu";
-  vcpus: number;
-  ram_gib: number;
-}
-
-export interface Image {
-  name: string;
-  os: "linux" | "windows";
-  distribution: string;
-  version: string;
-  state: "active";
-  min_disk_gib: number;
-}
-
-export interface Region {
-  name: string;
-  display_name: string;
-  zones: string[];
-}
+export type Flavor = WireSchemas["Flavor"];
+export type Image = WireSchemas["Image"];
+export type Region = WireSchemas["Region"];
 
 function family(name: Flavor["family"], ratio: number, vcpuSizes: number[]): Flavor[] {
   return vcpuSizes.map((vcpus) => ({
@@ -68,18 +53,18 @@ export const IMAGES: readonly Image[] = [
   windows("2025"),
 ];
 
-const region = (name: string, display: string): Region => ({
+const DISPLAY_NAMES: Record<Region["name"], string> = {
+  "bd-dha-1": "Dhaka",
+  "bd-ctg-1": "Chattogram",
+  "bd-syl-1": "Sylhet",
+};
+
+export const REGIONS: readonly Region[] = REGION_NAMES.map((name) => ({
   name,
-  display_name: display,
-  zones: ["a", "b", "c"].map((z) => `${name}${z}`),
-});
+  display_name: DISPLAY_NAMES[name],
+  zones: zonesOf(name),
+}));
 
-export const REGIONS: readonly Region[] = [
-  region("bd-dha-1", "Dhaka"),
-  region("bd-ctg-1", "Chattogram"),
-  region("bd-syl-1", "Sylhet"),
-];
-
-export const flavorByName = new Map(FLAVORS.map((f) => [f.name, f]));
-export const imageByName = new Map(IMAGES.map((i) => [i.name, i]));
-export const regionByName = new Map(REGIONS.map((r) => [r.name, r]));
+export const flavorByName = new Map<string, Flavor>(FLAVORS.map((f) => [f.name, f]));
+export const imageByName = new Map<string, Image>(IMAGES.map((i) => [i.name, i]));
+export const regionByName = new Map<string, Region>(REGIONS.map((r) => [r.name, r]));

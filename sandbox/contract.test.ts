@@ -129,14 +129,17 @@ describe("network", () => {
     ["host bits", "10.0.0.1/16"],
     ["public range", "8.8.0.0/16"],
     ["not a CIDR", "ten.0.0.0/16"],
-  ])("rejects a VPC CIDR that is %s (422)", async (_why, cidr) => {
-    const r = await expectError(
-      api("POST", "/network/vpcs", { body: { name: "x", cidr } }),
-      422,
-      "invalid_request",
-    );
-    expect((r.body as { error: { details: { field: string } } }).error.details.field).toBe("cidr");
-  });
+  ])(
+    "rejects a VPC CIDR that is %s (400: the document's VpcCidr says which ranges are valid)",
+    async (_why, cidr) => {
+      const r = await expectError(
+        api("POST", "/network/vpcs", { body: { name: "x", cidr } }),
+        400,
+        "invalid_request",
+      );
+      expect((r.body as { error: { details: { field: string } } }).error.details.field).toBe("cidr");
+    },
+  );
 
   it("lists with tag filters, id filters and cursor pagination", async () => {
     const second = await ok(api, "POST", "/network/vpcs", {
@@ -232,7 +235,7 @@ describe("network", () => {
     );
     await expectError(
       api("POST", "/network/subnets", { body: subnetBody(vpc.id, "10.10.2.0/29") }),
-      422,
+      400, // smaller than a /28: outside the document's SubnetCidr
       "invalid_request",
     );
     await expectError(
@@ -542,7 +545,7 @@ describe("volumes", () => {
     );
     await expectError(
       api("POST", "/storage/volumes", { body: { name: "x", size_gib: 10, zone: "bd-dha-9z" } }),
-      422,
+      400, // not a zone at all (the document's Zone); a zone of another region is 422, as for subnets
       "invalid_request",
     );
     await expectError(
@@ -844,6 +847,15 @@ describe("every operation's generic answers", () => {
         await expectError(send({ token: TOKEN, project }), status, code);
       }
 
+      if (has(431)) {
+        // A request line longer than the sandbox's 128 KiB limit of request line and headers.
+        const ids = Array.from({ length: 5000 }, () => `vpc_${ZERO_ID}`).join(",");
+        await expectError(
+          send({ token: TOKEN, project }, sb.url, `${path}?ids=${ids}`),
+          431,
+          "invalid_request",
+        );
+      }
       if (has(413)) {
         const huge = JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) });
         await expectError(

@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.ts";
-import type { Kind, PendingTransition, Server, Volume } from "./model.ts";
+import type { Kind, PendingTransition, Resource, Server, Volume } from "./model.ts";
 import { kindOfId } from "./model.ts";
 import type { Store } from "./store.ts";
 
@@ -133,7 +133,8 @@ export class Lifecycle {
       this.removeWithSideEffects(id);
     } else {
       if (t.effect === "finish_detach") (resource as Volume).server_id = null;
-      resource.state = t.to;
+      // `to` is a state the handler that began the transition chose for this kind.
+      resource.state = t.to as Resource["state"];
       resource.state_reason = null;
     }
     resource.updated_at = new Date(this.clock.now()).toISOString();

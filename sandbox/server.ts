@@ -29,6 +29,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from "./rate-
 import { CallRecorder, type CallCounts, type CallFilter, type CallRecord } from "./recorder.ts";
 import { Store } from "./store.ts";
 import { UlidGenerator } from "./ulid.ts";
+import { IDEMPOTENCY_KEY_PATTERN, PROJECT_PATTERN } from "../src/shared/patterns.ts";
 
 export type { ApiTokenOptions, OidcOptions } from "./auth.ts";
 export { tokenLabel } from "./auth.ts";
@@ -116,8 +117,12 @@ export interface Sandbox {
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Past this much body we stop reading and close the connection after answering 413. */
 const MAX_DRAIN = 16 * 1024 * 1024;
-const PROJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/**
+ * Request line plus headers. Node's default (16 KiB) is smaller than a list query the contract
+ * allows (1000 ids through `id` and `ids`, about 71 KiB), which the client sends when it observes
+ * many resources; past this the answer is 431.
+ */
+const MAX_HEADER_BYTES = 128 * 1024;
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json(?:\s*;|$)/i;
 const EMPTY_QUERY = new URLSearchParams();
 
@@ -420,9 +425,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return project;
   }
 
-  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 60_000 }, (req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
-  });
+  const server = createServer(
+    { keepAliveTimeout: 30_000, requestTimeout: 60_000, maxHeaderSize: MAX_HEADER_BYTES },
+    (req, res) => {
+      handle(req, res).catch(() => req.socket.destroy());
+    },
+  );
   // Requests Node itself rejects (oversized headers, broken HTTP) still get the error envelope.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
@@ -431,16 +439,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
     const status = tooLarge ? 431 : 400;
+    const requestId = requestPrefix + (++requestSeq).toString(36);
     const text = JSON.stringify({
       error: {
         code: "invalid_request",
         message: tooLarge ? "request headers too large" : "malformed HTTP request",
-        request_id: requestPrefix + (++requestSeq).toString(36),
+        request_id: requestId,
       },
     });
+    // Like every answer, with X-Request-Id (the document promises it on all responses).
     socket.end(
       `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
-        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+        `x-request-id: ${requestId}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
     );
   });
   server.listen(options.port ?? 0, "127.0.0.1");

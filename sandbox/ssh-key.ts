@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import type { SshKey } from "./model.ts";
 
-const KEY_TYPES = new Set([
+const KEY_TYPES = new Set<string>([
   "ssh-ed25519",
   "ssh-rsa",
   "ecdsa-sha2-nistp256",
@@ -9,7 +10,7 @@ const KEY_TYPES = new Set([
 ]);
 
 export interface ParsedKey {
-  type: string;
+  type: SshKey["key_type"];
   /** OpenSSH-style fingerprint: `SHA256:` + unpadded base64 of the SHA-256 of the key blob. */
   fingerprint: string;
 }
@@ -33,5 +34,5 @@ export function parsePublicKey(line: string): ParsedKey | undefined {
     if (keyLength !== 32 || blob.length !== 4 + nameLength + 4 + 32) return undefined;
   }
   const digest = createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
-  return { type, fingerprint: `SHA256:${digest}` };
+  return { type: type as SshKey["key_type"], fingerprint: `SHA256:${digest}` };
 }

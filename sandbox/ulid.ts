@@ -1,27 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { ID_PATTERNS, ID_PREFIXES, type ResourceKind } from "../src/shared/patterns.ts";
 import type { Random } from "./random.ts";
 
 // Crockford base32, as the ULID spec uses it (no I, L, O, U).
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export const ID_PREFIXES = {
-  vpc: "vpc",
-  subnet: "subnet",
-  ssh_key: "sshkey",
-  server: "vm",
-  volume: "vol",
-} as const;
-
-export type IdKind = keyof typeof ID_PREFIXES;
-
-const ULID_BODY = "[0-9A-HJKMNP-TV-Z]{26}";
-const ID_PATTERNS: Record<IdKind, RegExp> = {
-  vpc: new RegExp(`^vpc_${ULID_BODY}$`),
-  subnet: new RegExp(`^subnet_${ULID_BODY}$`),
-  ssh_key: new RegExp(`^sshkey_${ULID_BODY}$`),
-  server: new RegExp(`^vm_${ULID_BODY}$`),
-  volume: new RegExp(`^vol_${ULID_BODY}$`),
-};
+export { ID_PREFIXES };
+export type IdKind = ResourceKind;
 
 export function isIdOf(kind: IdKind, id: string): boolean {
   return ID_PATTERNS[kind].test(id);

@@ -3,7 +3,6 @@ import { allocateAddress, formatIp, parseCidr, type Cidr } from "../cidr.ts";
 import { flavorByName, imageByName } from "../catalog.ts";
 import { conflict, invalidState, unprocessable } from "../errors.ts";
 import type { Server, SshKey } from "../model.ts";
-import * as schemas from "../schemas.ts";
 import { parsePublicKey } from "../ssh-key.ts";
 import {
   applyCommonPatch,
@@ -35,7 +34,7 @@ function ensureUniqueKeyName(ctx: ApiContext, call: Call, name: string, except?:
 }
 
 export function createSshKey(ctx: ApiContext, call: Call): Reply {
-  const body = parseBody(schemas.sshKeyCreate, call.body);
+  const body = parseBody("SshKeyCreate", call.body);
   checkCreateAllowed(ctx, call, "ssh_keys", ctx.store.count(call.project, "ssh_key"));
   const parsed = parsePublicKey(body.public_key);
   if (!parsed) {
@@ -65,7 +64,7 @@ export function listSshKeys(ctx: ApiContext, call: Call): Reply {
 
 export function patchSshKey(ctx: ApiContext, call: Call): Reply {
   const key = findOwned(ctx, call, "ssh_key", call.params[0] ?? "");
-  const patch = parseBody(schemas.sshKeyPatch, call.body);
+  const patch = parseBody("ResourcePatch", call.body);
   if (patch.name !== undefined) ensureUniqueKeyName(ctx, call, patch.name, key.id);
   applyCommonPatch(key, patch);
   key.updated_at = isoNow(ctx);
@@ -95,7 +94,7 @@ function allocatePublicIp(ctx: ApiContext): string {
 }
 
 export function createServer(ctx: ApiContext, call: Call): Reply {
-  const body = parseBody(schemas.serverCreate, call.body);
+  const body = parseBody("ServerCreate", call.body);
   checkCreateAllowed(ctx, call, "servers", ctx.store.count(call.project, "server"));
   if (!flavorByName.has(body.flavor))
     throw unprocessable(`unknown flavor '${body.flavor}'`, { field: "flavor" });
@@ -157,7 +156,7 @@ export function listServers(ctx: ApiContext, call: Call): Reply {
 
 export function patchServer(ctx: ApiContext, call: Call): Reply {
   const server = findOwned(ctx, call, "server", call.params[0] ?? "");
-  const patch = parseBody(schemas.serverPatch, call.body);
+  const patch = parseBody("ResourcePatch", call.body);
   if (server.state === "deleting") throw invalidState("the server is being deleted", { state: server.state });
   applyCommonPatch(server, patch);
   server.updated_at = isoNow(ctx);
@@ -179,7 +178,7 @@ export function deleteServer(ctx: ApiContext, call: Call): Reply {
  */
 export function serverAction(ctx: ApiContext, call: Call): Reply {
   const server = findOwned(ctx, call, "server", call.params[0] ?? "");
-  const action = parseBody(schemas.serverAction, call.body);
+  const action = parseBody("ServerAction", call.body);
   const delay = ctx.settings.delays.server.action;
   const refuse = (allowed: string[]): never => {
     throw invalidState(`cannot ${action.type} a server that is ${server.state}`, {
@@ -187,8 +186,8 @@ export function serverAction(ctx: ApiContext, call: Call): Reply {
       allowed_states: allowed,
     });
   };
-  let transitional: string;
-  let target: string;
+  let transitional: Server["state"];
+  let target: Server["state"];
   switch (action.type) {
     case "start":
       if (server.state !== "stopped") refuse(["stopped"]);

@@ -3,10 +3,9 @@ import type { Clock } from "../clock.ts";
 import { ApiError, badRequest, notFound, unprocessable } from "../errors.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { Kind, ResourceByKind } from "../model.ts";
-import { describeIssues } from "../schemas.ts";
+import { WireValidator, type WireSchemas } from "../openapi.ts";
 import type { Store } from "../store.ts";
 import { isIdOf, type UlidGenerator } from "../ulid.ts";
-import type { z } from "zod";
 
 export interface Quotas {
   vpcs: number;
@@ -78,11 +77,25 @@ export function isoNow(ctx: ApiContext): string {
   return new Date(ctx.clock.now()).toISOString();
 }
 
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+const wire = new WireValidator();
+
+/**
+ * The request body checked against its schema in sandbox/openapi.yaml: anything the document's
+ * schema refuses is a 400 whose details name each offending field (`issues`, and `field` for the
+ * first one); only rules no schema can state (state, references, catalogs) are left to handlers.
+ */
+export function parseBody<N extends keyof WireSchemas>(schema: N, body: unknown): WireSchemas[N] {
   if (body === undefined) throw badRequest("a JSON request body is required");
-  const result = schema.safeParse(body);
-  if (!result.success) throw badRequest("the request body is invalid", describeIssues(result.error));
-  return result.data;
+  const issues = wire.componentIssues(schema, body);
+  if (issues.length > 0) {
+    const first = issues[0] as { path: string; message: string };
+    const where = first.path === "" ? "the body" : first.path;
+    throw badRequest(`the request body is invalid: ${where} ${first.message}`, {
+      field: first.path,
+      issues,
+    });
+  }
+  return body as WireSchemas[N];
 }
 
 /** The resource with `id` of `kind` in the caller's project; 400 for a malformed id, 404 if absent. */
@@ -145,11 +158,11 @@ export function checkZone(ctx: ApiContext, zone: string): void {
 }
 
 /** Fields every resource shares, for a new resource. */
-export function commonFields(
+export function commonFields<State extends string>(
   ctx: ApiContext,
   call: Call,
   id: string,
-  state: string,
+  state: State,
   body: { name: string; description?: string | undefined; tags?: Record<string, string> | undefined },
 ) {
   const now = isoNow(ctx);

@@ -2,7 +2,6 @@ import { contains, formatIp, hasHostBits, isPrivate, overlaps, parseCidr, type C
 import { conflict, inUse, invalidState, unprocessable } from "../errors.ts";
 import type { Subnet, Vpc } from "../model.ts";
 import { parseBody } from "./context.ts";
-import * as schemas from "../schemas.ts";
 import {
   applyCommonPatch,
   checkCreateAllowed,
@@ -31,7 +30,7 @@ function parseCidrField(text: string, field: string): Cidr {
 }
 
 export function createVpc(ctx: ApiContext, call: Call): Reply {
-  const body = parseBody(schemas.vpcCreate, call.body);
+  const body = parseBody("VpcCreate", call.body);
   checkCreateAllowed(ctx, call, "vpcs", ctx.store.count(call.project, "vpc"));
   const cidr = parseCidrField(body.cidr, "cidr");
   if (cidr.prefix < VPC_PREFIX_MIN || cidr.prefix > VPC_PREFIX_MAX) {
@@ -62,7 +61,7 @@ export function listVpcs(ctx: ApiContext, call: Call): Reply {
 
 export function patchVpc(ctx: ApiContext, call: Call): Reply {
   const vpc = findOwned(ctx, call, "vpc", call.params[0] ?? "");
-  const patch = parseBody(schemas.vpcPatch, call.body);
+  const patch = parseBody("ResourcePatch", call.body);
   if (vpc.state === "deleting") throw invalidState("the VPC is being deleted", { state: vpc.state });
   applyCommonPatch(vpc, patch);
   vpc.updated_at = isoNow(ctx);
@@ -82,7 +81,7 @@ export function deleteVpc(ctx: ApiContext, call: Call): Reply {
 }
 
 export function createSubnet(ctx: ApiContext, call: Call): Reply {
-  const body = parseBody(schemas.subnetCreate, call.body);
+  const body = parseBody("SubnetCreate", call.body);
   checkCreateAllowed(ctx, call, "subnets", ctx.store.count(call.project, "subnet"));
   const vpc = findReferenced(ctx, call, "vpc", body.vpc_id, "vpc_id");
   checkZone(ctx, body.zone);
@@ -128,7 +127,7 @@ export function listSubnets(ctx: ApiContext, call: Call): Reply {
 
 export function patchSubnet(ctx: ApiContext, call: Call): Reply {
   const subnet = findOwned(ctx, call, "subnet", call.params[0] ?? "");
-  const patch = parseBody(schemas.subnetPatch, call.body);
+  const patch = parseBody("ResourcePatch", call.body);
   if (subnet.state === "deleting") throw invalidState("the subnet is being deleted", { state: subnet.state });
   applyCommonPatch(subnet, patch);
   subnet.updated_at = isoNow(ctx);

@@ -1,6 +1,5 @@
 import { conflict, inUse, invalidState, unprocessable } from "../errors.ts";
 import type { Volume } from "../model.ts";
-import * as schemas from "../schemas.ts";
 import {
   applyCommonPatch,
   checkCreateAllowed,
@@ -45,7 +44,7 @@ function checkIops(type: Volume["type"], iops: number | undefined, sizeGib: numb
 }
 
 export function createVolume(ctx: ApiContext, call: Call): Reply {
-  const body = parseBody(schemas.volumeCreate, call.body);
+  const body = parseBody("VolumeCreate", call.body);
   checkCreateAllowed(ctx, call, "volumes", ctx.store.count(call.project, "volume"));
   checkZone(ctx, body.zone);
   const type = body.type ?? "nvme";
@@ -82,7 +81,7 @@ export function listVolumes(ctx: ApiContext, call: Call): Reply {
  */
 export function patchVolume(ctx: ApiContext, call: Call): Reply {
   const volume = findOwned(ctx, call, "volume", call.params[0] ?? "");
-  const patch = parseBody(schemas.volumePatch, call.body);
+  const patch = parseBody("VolumePatch", call.body);
   if (volume.state === "deleting") throw invalidState("the volume is being deleted", { state: volume.state });
   const grow = patch.size_gib !== undefined && patch.size_gib !== volume.size_gib;
   if (patch.size_gib !== undefined && patch.size_gib < volume.size_gib) {
@@ -133,7 +132,7 @@ export function deleteVolume(ctx: ApiContext, call: Call): Reply {
 
 export function attachVolume(ctx: ApiContext, call: Call): Reply {
   const volume = findOwned(ctx, call, "volume", call.params[0] ?? "");
-  const { server_id: serverId } = parseBody(schemas.volumeAttachment, call.body);
+  const { server_id: serverId } = parseBody("VolumeAttachment", call.body);
   const server = findReferenced(ctx, call, "server", serverId, "server_id");
   if (volume.server_id === server.id) {
     throw conflict(`the volume is already attached to server ${server.id}`, { server_id: server.id });
@@ -173,7 +172,7 @@ export function attachVolume(ctx: ApiContext, call: Call): Reply {
 
 export function detachVolume(ctx: ApiContext, call: Call): Reply {
   const volume = findOwned(ctx, call, "volume", call.params[0] ?? "");
-  const { server_id: serverId } = parseBody(schemas.volumeAttachment, call.body);
+  const { server_id: serverId } = parseBody("VolumeAttachment", call.body);
   const server = findReferenced(ctx, call, "server", serverId, "server_id");
   if (volume.state !== "in_use" && !(volume.state === "error" && volume.server_id !== null)) {
     throw invalidState(`cannot detach a volume that is ${volume.state}`, {

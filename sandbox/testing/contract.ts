@@ -1,7 +1,4 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import { JsonSchemaValidator } from "./json-schema.ts";
+import { loadDocument, WireValidator } from "../openapi.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -43,15 +40,14 @@ const HTTP_METHODS = ["get", "post", "put", "patch", "delete"];
  */
 export class ContractChecker {
   readonly doc: Obj;
-  readonly validator: JsonSchemaValidator;
+  readonly validator: WireValidator;
   readonly operations: Operation[] = [];
   readonly seen = new Set<string>();
   readonly codesSeen = new Set<string>();
 
   constructor() {
-    const path = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
-    this.doc = parse(readFileSync(path, "utf8")) as Obj;
-    this.validator = new JsonSchemaValidator(this.doc);
+    this.doc = loadDocument();
+    this.validator = new WireValidator(this.doc);
     for (const [pathTemplate, item] of Object.entries(this.doc.paths as Obj)) {
       for (const [method, op] of Object.entries(item as Obj)) {
         if (!HTTP_METHODS.includes(method)) continue;
@@ -90,7 +86,7 @@ export class ContractChecker {
   requestErrors(method: string, path: string, body: unknown): string[] {
     const op = this.find(method, path);
     if (!op?.requestSchema) return [`no request schema for ${method} ${path}`];
-    return this.validator.validate(op.requestSchema, body);
+    return this.errors(op.requestSchema, body);
   }
 
   async call(
@@ -131,7 +127,7 @@ export class ContractChecker {
     if (!op) {
       // Unknown paths and methods are outside the document; they still must use the envelope.
       if (status !== 404 && status !== 405) throw new Error(`${where}: no operation in the document`);
-      this.expectValid(this.validator.resolve("#/components/schemas/Error"), body, where);
+      this.expectValid({ $ref: "#/components/schemas/Error" }, body, where);
       return;
     }
     const response = op.responses.get(status);
@@ -170,15 +166,24 @@ export class ContractChecker {
   }
 
   private expectValid(schema: unknown, value: unknown, where: string): void {
-    const errors = this.validator.validate(schema, value);
+    const errors = this.errors(schema, value);
     if (errors.length > 0)
       throw new Error(
         `${where}: response does not match the document:\n  ${errors.slice(0, 10).join("\n  ")}`,
       );
   }
 
+  private errors(schema: unknown, value: unknown): string[] {
+    return this.validator.issues(schema, value).map((i) => `$${i.path ? `.${i.path}` : ""}: ${i.message}`);
+  }
+
+  /** A `$ref`'d response object of the document, resolved (responses are not schemas). */
   private deref(node: Obj): Obj {
     const ref = node.$ref;
-    return typeof ref === "string" ? this.validator.resolve(ref) : node;
+    if (typeof ref !== "string") return node;
+    let target: unknown = this.doc;
+    for (const part of ref.slice(2).split("/")) target = (target as Obj | undefined)?.[part];
+    if (typeof target !== "object" || target === null) throw new Error(`unresolved $ref ${ref}`);
+    return target as Obj;
   }
 }

@@ -3,6 +3,7 @@
 // single source of truth: `generate.ts` turns them into the CRDs in config/crd/.
 import { z } from "zod";
 import type { Condition } from "../runtime/conditions.ts";
+import * as wire from "../shared/patterns.ts";
 
 export const GROUP = "clouddigit.ai";
 export const VERSION = "v1alpha1";
@@ -15,28 +16,31 @@ export const PAUSED_ANNOTATION = "clouddigit.ai/paused";
 /** Tag keys with this prefix are reserved for the operator (ownership tags); users cannot set them. */
 export const RESERVED_TAG_PREFIX = "clouddigit.ai/";
 
+// The wire rules (ids, zones, tag keys, CIDR shape) come from src/shared/patterns.ts, which the
+// REST client, the sandbox and sandbox/openapi.yaml share, so admission refuses what the cloud would.
+
 /** Regions Cloud Digit serves. */
-export const REGIONS = ["bd-dha-1", "bd-ctg-1", "bd-syl-1"] as const;
-export type Region = (typeof REGIONS)[number];
+export const REGIONS = wire.REGIONS;
+export type Region = wire.RegionName;
 
 /** Crockford base32 ULID, the body of every Cloud Digit resource ID. */
-export const ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}";
+export const ULID_PATTERN = wire.ULID_BODY;
 
 /** ID prefixes per kind of cloud resource, e.g. `vpc_01J0...`. */
 export const ID_PREFIXES = {
-  VPC: "vpc",
-  Subnet: "subnet",
-  SSHKey: "sshkey",
-  VM: "vm",
-  Volume: "vol",
+  VPC: wire.ID_PREFIXES.vpc,
+  Subnet: wire.ID_PREFIXES.subnet,
+  SSHKey: wire.ID_PREFIXES.ssh_key,
+  VM: wire.ID_PREFIXES.server,
+  Volume: wire.ID_PREFIXES.volume,
 } as const;
 
 export function idPattern(prefix: string): RegExp {
-  return new RegExp(`^${prefix}_${ULID_PATTERN}$`);
+  return new RegExp(wire.idPatternSource(prefix));
 }
 
-/** Availability zones are `<region><letter>`, e.g. `bd-dha-1a`. */
-export const ZONE_PATTERN = /^bd-(dha|ctg|syl)-1[a-z]$/;
+/** Availability zones are `<region><a|b|c>`, e.g. `bd-dha-1a`. */
+export const ZONE_PATTERN = wire.ZONE_PATTERN;
 
 /** DNS-1123 subdomain, the rule for names of most Kubernetes objects. */
 export const OBJECT_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -139,7 +143,7 @@ export function localRef(kind: string) {
 }
 
 /** Tag keys the REST API accepts (the sandbox enforces the same): ASCII, no spaces or look-alikes. */
-export const REST_TAG_KEY_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$";
+export const REST_TAG_KEY_PATTERN = wire.TAG_KEY_PATTERN.source;
 
 /**
  * Tags of a cloud resource. `rest` (the REST kinds) also restricts keys to the REST API's character
@@ -175,7 +179,7 @@ export function tags(opts: { rest?: boolean } = {}) {
   );
 }
 
-export const CIDR_SHAPE = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$");
+export const CIDR_SHAPE = wire.CIDR_SHAPE;
 
 /** An immutable IPv4 CIDR in network form (no host bits) whose prefix is within [min, max]. */
 export function ipv4Cidr(what: string, min: number, max: number, description?: string) {
