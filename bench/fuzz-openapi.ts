@@ -80,7 +80,7 @@ async function create(pathname: string, body: unknown): Promise<string> {
   return json.id;
 }
 
-let exitCode = 1;
+let exitCode: number;
 try {
   const vpc = await create("/network/vpcs", { name: "fuzz", cidr: "10.0.0.0/16" });
   const subnet = await create("/network/subnets", {
