@@ -33,7 +33,8 @@ export function listResources<K extends Kind>(
   let after: string | undefined;
   const tags: TagFilter[] = [];
   let ids: Set<string> | undefined;
-  let idsGiven = 0;
+  /** Ids each parameter names, repeats included; each may name at most MAX_ID_FILTER. */
+  const idsGiven = { id: 0, ids: 0 };
   const exact: [string, string][] = [];
   const fields: [(r: ResourceByKind[K], v: string) => boolean, string][] = [];
 
@@ -64,11 +65,11 @@ export function listResources<K extends Kind>(
           if (!isIdOf(kind, id))
             throw badRequest(`'${id.slice(0, 80)}' is not a valid id here`, { parameter: param });
           ids.add(id);
-          idsGiven += 1;
+          idsGiven[param] += 1;
         }
-        // The limit is on the ids the query names, repeats included, as the document states it.
-        if (idsGiven > MAX_ID_FILTER)
-          throw badRequest(`at most ${MAX_ID_FILTER} ids per query`, { parameter: param });
+        // Per parameter, so the document can state each limit (maxItems of `id`, the pattern of `ids`).
+        if (idsGiven[param] > MAX_ID_FILTER)
+          throw badRequest(`at most ${MAX_ID_FILTER} ids in ${param}`, { parameter: param });
         break;
       }
       case "name":

@@ -891,7 +891,7 @@ export interface components {
     VpcCursor: components["schemas"]["VpcId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
     VpcIdFilter: components["schemas"]["VpcId"][];
-    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
     VpcIdsFilter: string;
     /** @description The subnet's id; a malformed id is 400, an unknown one 404. */
     SubnetIdPath: components["schemas"]["SubnetId"];
@@ -899,7 +899,7 @@ export interface components {
     SubnetCursor: components["schemas"]["SubnetId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
     SubnetIdFilter: components["schemas"]["SubnetId"][];
-    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
     SubnetIdsFilter: string;
     /** @description The SSH key's id; a malformed id is 400, an unknown one 404. */
     SshKeyIdPath: components["schemas"]["SshKeyId"];
@@ -907,7 +907,7 @@ export interface components {
     SshKeyCursor: components["schemas"]["SshKeyId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
     SshKeyIdFilter: components["schemas"]["SshKeyId"][];
-    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
     SshKeyIdsFilter: string;
     /** @description The server's id; a malformed id is 400, an unknown one 404. */
     ServerIdPath: components["schemas"]["ServerId"];
@@ -915,7 +915,7 @@ export interface components {
     ServerCursor: components["schemas"]["ServerId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
     ServerIdFilter: components["schemas"]["ServerId"][];
-    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
     ServerIdsFilter: string;
     /** @description The volume's id; a malformed id is 400, an unknown one 404. */
     VolumeIdPath: components["schemas"]["VolumeId"];
@@ -923,7 +923,7 @@ export interface components {
     VolumeCursor: components["schemas"]["VolumeId"];
     /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
     VolumeIdFilter: components["schemas"]["VolumeId"][];
-    /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+    /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
     VolumeIdsFilter: string;
     NameFilter: string;
     StateFilter: string;
@@ -1105,7 +1105,7 @@ export interface operations {
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
         id?: components["parameters"]["VpcIdFilter"];
-        /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+        /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
         ids?: components["parameters"]["VpcIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
@@ -1295,7 +1295,7 @@ export interface operations {
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
         id?: components["parameters"]["SubnetIdFilter"];
-        /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+        /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
         ids?: components["parameters"]["SubnetIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
@@ -1488,7 +1488,7 @@ export interface operations {
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
         id?: components["parameters"]["SshKeyIdFilter"];
-        /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+        /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
         ids?: components["parameters"]["SshKeyIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
@@ -1676,7 +1676,7 @@ export interface operations {
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
         id?: components["parameters"]["ServerIdFilter"];
-        /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+        /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
         ids?: components["parameters"]["ServerIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
@@ -1869,7 +1869,7 @@ export interface operations {
         tag?: components["parameters"]["Tag"];
         /** @description Only these ids (repeatable). Assumed: lets a controller observe many resources in one call. */
         id?: components["parameters"]["VolumeIdFilter"];
-        /** @description Comma-separated ids (at most 1000 with `id`). Assumed. */
+        /** @description Comma-separated ids, at most 1000 (and at most 1000 more through `id`). Assumed. */
         ids?: components["parameters"]["VolumeIdsFilter"];
         name?: components["parameters"]["NameFilter"];
         state?: components["parameters"]["StateFilter"];
