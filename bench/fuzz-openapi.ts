@@ -159,7 +159,8 @@ try {
   ];
   console.log(`sandbox at ${sandbox.apiUrl}; st ${args.join(" ")}`);
   exitCode = await new Promise<number>((resolve) => {
-    const child = spawn(values.st as string, args, { stdio: "inherit" });
+    // In the temporary directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
+    const child = spawn(values.st as string, args, { stdio: "inherit", cwd: dir });
     child.on("exit", (code) => resolve(code ?? 1));
   });
   const statuses = sandbox.counts().by_status;
