@@ -2,6 +2,9 @@
 import { CATEGORY, type KindDefinition } from "./common.ts";
 import { toStructural, type JSONSchemaProps } from "./structural.ts";
 
+/** The status a new object is served with before the operator has written any. */
+export const UNOBSERVED_STATUS = { observedGeneration: 0 } as const;
+
 export interface CustomResourceDefinition {
   apiVersion: "apiextensions.k8s.io/v1";
   kind: "CustomResourceDefinition";
@@ -31,7 +34,10 @@ export function buildCrd(def: KindDefinition): CustomResourceDefinition {
       },
       metadata: { type: "object" },
       spec: toStructural(def.spec),
-      status: toStructural(def.status),
+      // Served until the operator first writes status (the apiserver defaults on every read and
+      // drops status on create): generation 1 not yet observed, so kstatus, Flux and Argo CD read a
+      // new object as in progress, where a status-less object would count as ready.
+      status: { ...toStructural(def.status), default: UNOBSERVED_STATUS },
     },
     ...(def.rootRules && def.rootRules.length > 0 ? { "x-kubernetes-validations": def.rootRules } : {}),
   };

@@ -243,6 +243,26 @@ describe("rejected at admission", () => {
 });
 
 describe("accepted with defaults", () => {
+  // kstatus (Flux) counts an object without status as Current, so until the operator writes one
+  // (it is down, or not installed yet) every kind is served as "generation not yet observed".
+  it("serves every kind with status.observedGeneration 0 until the operator writes status", async () => {
+    const fresh = [vpc("unobserved"), bucket("unobserved"), scoped(clusterProviderConfig("unobserved"))];
+    for (const m of fresh) {
+      const created = (await createOk(m)) as { status?: unknown; metadata: { generation: number } };
+      expect(created.metadata.generation).toBe(1);
+      expect(created.status, m.kind).toEqual({ observedGeneration: 0 });
+      const read = await kubeRequest(kc, "GET", `${collectionPath(m)}/${m.metadata.name}`);
+      expect((read.body as { status?: unknown }).status, m.kind).toEqual({ observedGeneration: 0 });
+      // What the operator writes replaces it.
+      const written = await kubeRequest(kc, "PATCH", `${collectionPath(m)}/${m.metadata.name}/status`, {
+        body: { status: { observedGeneration: 1 } },
+        contentType: "application/merge-patch+json",
+      });
+      expect(written.status, written.text).toBe(200);
+      expect((written.body as { status?: unknown }).status).toEqual({ observedGeneration: 1 });
+    }
+  });
+
   it("fills the common defaults of a managed kind", async () => {
     const created = (await createOk(vpc("defaults"))) as { spec: Record<string, unknown> };
     expect(created.spec).toEqual({
