@@ -89,10 +89,23 @@ export async function deleteWithoutCloud(
     await how.removeFinalizer();
     return { kind: "gone" };
   }
-  if (isPaused(object)) return { kind: "paused" };
-  return undefined;
+  return pausedOutcome(object);
 }
 
-export function isPaused(object: ManagedObject): boolean {
-  return object.metadata.annotations?.[PAUSED_ANNOTATION] === "true";
+/**
+ * The paused annotation as users write it: "true" or "false" in any letter case (YAML users write
+ * True and TRUE), surrounding blanks ignored. Any other value pauses, the safe reading of a value
+ * that was meant to say something, and the condition says which value it did not understand.
+ */
+export function pausedOutcome(object: ManagedObject): Extract<Outcome, { kind: "paused" }> | undefined {
+  const value = object.metadata.annotations?.[PAUSED_ANNOTATION];
+  if (value === undefined) return undefined;
+  const word = value.trim().toLowerCase();
+  if (word === "false" || word === "") return undefined;
+  if (word === "true") return { kind: "paused" };
+  const shown = value.length > 64 ? `${value.slice(0, 61)}...` : value;
+  return {
+    kind: "paused",
+    message: `reconciliation is paused: the annotation ${PAUSED_ANNOTATION} is ${JSON.stringify(shown)}, which is neither "true" nor "false"; set it to "false" or remove it to resume`,
+  };
 }

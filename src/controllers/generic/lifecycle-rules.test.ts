@@ -111,6 +111,61 @@ describe("pause", () => {
     expect(world.ready()?.status).toBe("True");
   });
 
+  it("is hands-off in status: generation observed, Ready False before any create, no Reconciling or Stalled", async () => {
+    const world = new World();
+    world.apply("w");
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "true" });
+    await world.reconcile();
+    const status = world.status();
+    expect(status?.observedGeneration).toBe(world.kube.object(BY_CLOUD, "w")?.metadata.generation);
+    expect(world.ready()).toMatchObject({ status: "False", reason: "ReconcilePaused" });
+    for (const type of ["Reconciling", "Stalled"])
+      expect(world.kube.condition(BY_CLOUD, "w", type)?.status).toBe("False");
+  });
+
+  it("keeps the last Ready, and a spec changed while paused is applied as a change, not as drift", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "true" });
+    world.apply("w", { size: 4 });
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: "True", reason: "Available" });
+    expect(world.status()?.observedGeneration).toBe(world.kube.object(BY_CLOUD, "w")?.metadata.generation);
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: null });
+    await world.converge();
+    expect(world.widget()?.size).toBe(4);
+    expect(world.events("DriftDetected")).toEqual([]);
+  });
+
+  it.each(["TRUE", "True", " true "])("reads %j as paused", async (value) => {
+    const world = new World();
+    world.apply("w");
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: value });
+    await world.reconcile();
+    expect(world.store.calls).toEqual([]);
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")?.reason).toBe("ReconcilePaused");
+  });
+
+  it.each(["false", "FALSE", ""])("reads %j as not paused", async (value) => {
+    const world = new World();
+    world.apply("w");
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: value });
+    await world.converge();
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("pauses on a value it does not understand, and says which", async () => {
+    const world = new World();
+    world.apply("w");
+    world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "yes please" });
+    await world.reconcile();
+    expect(world.store.calls).toEqual([]);
+    const synced = world.kube.condition(BY_CLOUD, "w", "Synced");
+    expect(synced?.reason).toBe("ReconcilePaused");
+    expect(synced?.message).toContain('"yes please", which is neither "true" nor "false"');
+    expect(world.kube.events.find((e) => e.reason === "ReconcilePaused")?.type).toBe("Warning");
+  });
+
   it("holds a deletion: nothing is deleted while paused", async () => {
     const world = new World();
     await readyWidget(world);

@@ -66,8 +66,8 @@ export type Outcome =
   | { kind: "retry"; reason: AnyReason; message: string; afterMs?: number | undefined }
   /** Needs the user: no retry storm; retried when the object or its inputs change, or after retryAfterMs. */
   | { kind: "stalled"; reason: AnyReason; message: string; retryAfterMs: number }
-  /** The paused annotation is set: nothing happens until it is removed. */
-  | { kind: "paused" }
+  /** The paused annotation is set: nothing happens until it is removed (message: why, if unusual). */
+  | { kind: "paused"; message?: string | undefined }
   /** The object is gone (finalizer removed or never had one): nothing more to write. */
   | { kind: "gone" };
 
@@ -150,9 +150,13 @@ export function conditionsFor(
       stalled = yes(outcome.reason, outcome.message);
       break;
     case "paused": {
+      // Paused is hands-off: no Reconciling, no Stalled, the generation counted as observed, so
+      // no GitOps tool waits on it (kstatus Current, Argo CD Suspended). Ready keeps what it was;
+      // an object paused before its first create says plainly that nothing exists yet.
       const message =
+        outcome.message ??
         'reconciliation is paused by the annotation clouddigit.ai/paused: "true"; remove it to resume';
-      ready = keepReady({ status: "Unknown", reason: Reason.ReconcilePaused, message });
+      ready = keepReady({ status: "False", reason: Reason.ReconcilePaused, message });
       synced = no(Reason.ReconcilePaused, message);
       reconciling = no(Reason.ReconcilePaused);
       stalled = no(Reason.ReconcilePaused);

@@ -35,7 +35,7 @@ import {
   deleteWithoutCloud,
   ensureFinalizer,
   isCreatePending,
-  isPaused,
+  pausedOutcome,
   removeFinalizer,
   type MetadataPatcher,
 } from "./finalizer.ts";
@@ -418,7 +418,8 @@ export class ManagedReconciler<
     signal?: AbortSignal,
   ): Promise<Outcome> {
     const { actuator } = this.opts;
-    if (isPaused(object)) return { kind: "paused" };
+    const paused = pausedOutcome(object);
+    if (paused) return paused;
     const observeOnly = object.spec.managementPolicy === "ObserveOnly";
     const client = await this.connect(object, observed, signal, (message) => message);
     const recordedId = object.status?.id;

@@ -17,8 +17,9 @@ export interface ObservedResource {
 }
 
 /**
- * The previous status with what this reconcile observed; observedGeneration moves unless the
- * outcome did not act on the spec (paused, or a retry that may not have got far).
+ * The previous status with what this reconcile observed; observedGeneration moves unless a retry
+ * may not have got far. A pause counts as observing the generation: the user asked for hands-off,
+ * and kstatus would otherwise read a paused object as in progress forever.
  */
 export function observedStatus(
   previous: ManagedStatus,
@@ -33,7 +34,7 @@ export function observedStatus(
   else if (observed.state !== undefined) status.state = observed.state;
   if (observed.atProvider === null) delete status.atProvider;
   else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
-  if (outcome.kind !== "paused" && outcome.kind !== "retry") status.observedGeneration = generation;
+  if (outcome.kind !== "retry") status.observedGeneration = generation;
   return status;
 }
 
@@ -84,9 +85,9 @@ export function transitionEvent(
     case "paused":
       if (prevSynced?.reason !== Reason.ReconcilePaused)
         return {
-          type: "Normal",
+          type: outcome.message ? "Warning" : "Normal",
           reason: Reason.ReconcilePaused,
-          message: "reconciliation paused by annotation",
+          message: outcome.message ?? "reconciliation paused by annotation",
         };
       return undefined;
     case "polling":
@@ -100,9 +101,18 @@ export function isReady(object: ManagedObject): boolean {
   );
 }
 
-/** The cloud differs although the spec did not change since the object was last Ready: drift. */
+/**
+ * The cloud differs although the spec did not change since the object was last Ready: drift. A
+ * pause counts its generation as observed without acting on it, so right after one a difference
+ * may be the user's own change and is not called drift.
+ */
 export function isDrift(object: ManagedObject): boolean {
-  return object.status?.observedGeneration === object.metadata.generation && isReady(object);
+  const synced = object.status?.conditions?.find((c) => c.type === ConditionType.Synced);
+  return (
+    object.status?.observedGeneration === object.metadata.generation &&
+    isReady(object) &&
+    synced?.reason !== Reason.ReconcilePaused
+  );
 }
 
 function normalize(status: ManagedStatus): ManagedStatus {
