@@ -52,6 +52,12 @@ export class CloudDigitError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly operation: string | undefined;
   readonly details: unknown;
+  /**
+   * true: the call provably changed nothing (every attempt was refused by the server or failed
+   * before it was sent); false: an attempt may have taken effect (a server error, a connection
+   * lost after sending). Set by the REST client; undefined where a client cannot tell.
+   */
+  notApplied: boolean | undefined;
 
   constructor(init: CloudDigitErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });

@@ -124,6 +124,26 @@ describe("RestClient", () => {
     expect(withoutKey.transport.sent).toHaveLength(1);
   });
 
+  it.each([
+    ["every attempt refused by the server", [envelope(409, "conflict")], true],
+    ["credentials refused twice", [envelope(401, "unauthenticated"), envelope(401, "unauthenticated")], true],
+    ["connections refused until the attempts run out", Array(4).fill(socketError("ECONNREFUSED")), true],
+    [
+      "a server error before the refusal",
+      [envelope(500, "internal"), envelope(422, "invalid_request")],
+      false,
+    ],
+    ["a connection lost after sending", Array(4).fill(socketError("ECONNRESET")), false],
+  ] as const)("says whether a failed call changed nothing: %s", async (_, answers, notApplied) => {
+    const { client, clock } = setup([...answers]);
+    const err = await settle(
+      clock,
+      client.request(post, { idempotencyKey: "k" }).catch((e: unknown) => e),
+    );
+    expect(err).toBeInstanceOf(CloudDigitError);
+    expect((err as CloudDigitError).notApplied).toBe(notApplied);
+  });
+
   it("a refused connection (nothing sent) is retried even for a POST without a key", async () => {
     const { client, transport, clock } = setup([socketError("ECONNREFUSED"), json(201, vpc)]);
     await settle(clock, client.request(post));

@@ -97,19 +97,24 @@ export class RestClient {
     const priority = call.priority ?? (spec.method === "DELETE" ? "high" : "normal");
     const deadline = this.clock.now() + (call.deadlineMs ?? this.retry.deadlineMs);
     const url = this.url(spec.path, spec.query);
-    const state = { refreshedCredential: false };
-
-    for (let attempt = 1; ; attempt++) {
-      const limiter = this.limiters.forCredential(this.opts.credential.identity());
-      const waitedMs = await this.acquireBefore(limiter, priority, deadline, spec, call.signal);
-      this.opts.metrics?.limiterWait.observe({ priority }, waitedMs / 1000);
-      const outcome = await this.attempt(spec, call, url, attempt, state);
-      if (outcome.done) return outcome.value;
-      const { error, retryable, delayMs } = outcome;
-      if (error.kind === "throttled") limiter.throttled(error.retryAfterMs);
-      const outOfTime = this.clock.now() + delayMs > deadline;
-      if (!retryable || attempt >= this.retry.maxAttempts || outOfTime) throw error;
-      if (delayMs > 0) await sleep(this.clock, delayMs, call.signal);
+    const state = { refreshedCredential: false, effectUnknown: false };
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const limiter = this.limiters.forCredential(this.opts.credential.identity());
+        const waitedMs = await this.acquireBefore(limiter, priority, deadline, spec, call.signal);
+        this.opts.metrics?.limiterWait.observe({ priority }, waitedMs / 1000);
+        const outcome = await this.attempt(spec, call, url, attempt, state);
+        if (outcome.done) return outcome.value;
+        const { error, retryable, delayMs } = outcome;
+        if (error.kind === "throttled") limiter.throttled(error.retryAfterMs);
+        const outOfTime = this.clock.now() + delayMs > deadline;
+        if (!retryable || attempt >= this.retry.maxAttempts || outOfTime) throw error;
+        if (delayMs > 0) await sleep(this.clock, delayMs, call.signal);
+      }
+    } catch (err) {
+      // Every attempt was refused by the server or never left: the call changed nothing.
+      if (err instanceof CloudDigitError) err.notApplied = !state.effectUnknown;
+      throw err;
     }
   }
 
@@ -155,7 +160,7 @@ export class RestClient {
     call: CallOptions,
     url: URL,
     attempt: number,
-    state: { refreshedCredential: boolean },
+    state: { refreshedCredential: boolean; effectUnknown: boolean },
   ): Promise<Attempt<T>> {
     const operation = `${spec.service}.${spec.operation}`;
     const backoff = (): number => backoffDelay(attempt, this.retry, this.random);
@@ -183,11 +188,14 @@ export class RestClient {
       if (call.signal?.aborted) throw err;
       this.observe(spec, "network", started);
       const error = errorFromNetwork(err, operation);
+      if (!failedBeforeSending(error.code)) state.effectUnknown = true;
       this.logAttempt(spec, attempt, "network", error);
       const retryable = mayRepeat(spec.method, call.idempotencyKey) || failedBeforeSending(error.code);
       return { done: false, error, retryable, delayMs: backoff() };
     }
     this.observe(spec, String(res.status), started);
+    // A server error may come after the server acted; a 4xx answer (429 included) is a refusal.
+    if (res.status >= 500 || res.status === 408) state.effectUnknown = true;
     if (res.status >= 200 && res.status < 300) {
       this.logAttempt(spec, attempt, res.status);
       return { done: true, value: this.parse(spec, res.bodyText, res.status, operation) };

@@ -31,6 +31,17 @@ export function isStaleWrite(err: unknown): boolean {
   return err instanceof Error && err.name === "ApiError" && (err as { status?: number }).status === 409;
 }
 
+/**
+ * Did a failed create provably create nothing? A spec refused before sending, a call that every
+ * attempt saw refused or never sent (the REST client knows), or else a terminal refusal from a
+ * client that cannot tell (S3).
+ */
+export function createChangedNothing(err: unknown): boolean {
+  if (err instanceof SpecError) return true;
+  if (!isCloudDigitError(err)) return false;
+  return err.notApplied ?? err.terminal;
+}
+
 /** The outcome for an error while `doing` something to `what` (e.g. "the cloud VPC"). */
 export function errorOutcome(
   err: unknown,

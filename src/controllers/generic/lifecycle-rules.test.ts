@@ -3,6 +3,7 @@
 // Bucket are tested through the same rules in reconciler.test.ts and kinds/bucket/bucket.test.ts.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { CloudDigitError } from "../../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../../crds/common.ts";
 import { WidgetProviders, WidgetStore, widgetActuator, type Widget } from "../testing/fake-actuator.ts";
 import { FakeKube } from "../testing/fake-kube.ts";
@@ -511,6 +512,45 @@ describe("terminal and transient errors", () => {
     world.kube.delete(BY_CLOUD, "w");
     await world.reconcile();
     expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+  });
+
+  it("a create that never reached the cloud clears the mark: deletion needs no cloud lookup", async () => {
+    const world = new World();
+    world.apply("w");
+    const refused = new CloudDigitError({
+      kind: "transient",
+      code: "ECONNREFUSED",
+      message: "connect refused",
+    });
+    refused.notApplied = true;
+    world.store.failNext.set("create", refused);
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")?.reason).toBe("TransientError");
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+    world.providers.broken = "the endpoint is unreachable";
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.count("find")).toBe(0);
+  });
+
+  it("a mark whose removal was lost to an apiserver outage is removed by the next reconcile", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "unauthenticated");
+    // The write that removes the mark fails, once.
+    world.kube.failMetadataWrite = (patch) => {
+      const removesMark = patch.annotations?.[CREATE_PENDING_ANNOTATION] === null;
+      if (removesMark) world.kube.failMetadataWrite = undefined;
+      return removesMark;
+    };
+    await world.reconcile();
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeDefined();
+    world.providers.broken = "the token Secret was deleted";
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.count("find")).toBe(0);
   });
 
   it("a transient create failure keeps the mark, so the retry looks for an earlier create first", async () => {

@@ -11,7 +11,6 @@ import {
   NotConnected,
   refKey,
   Resolved,
-  SpecError,
   type Actuator,
   type Change,
   type CloudResource,
@@ -28,7 +27,7 @@ import {
 import { OwnWriteLag } from "./cache-lag.ts";
 import { observerOf, type CollectionObserver } from "./collection-observer.ts";
 import { ConvergenceGuard } from "./convergence.ts";
-import { errorOutcome, isStaleWrite, Stop, stopOnFailure } from "./errors.ts";
+import { createChangedNothing, errorOutcome, isStaleWrite, Stop, stopOnFailure } from "./errors.ts";
 import {
   clearCreatePending,
   CREATE_PENDING_ANNOTATION,
@@ -135,6 +134,11 @@ export class ManagedReconciler<
   private readonly random: () => number;
   /** Last converged or stalled outcome per key, to skip cloud calls until resync or an input changes. */
   private readonly memo = new Map<string, Memo>();
+  /**
+   * Create-pending marks (by key, the mark's value) whose create provably changed nothing but
+   * whose removal was not written yet (the write failed): the next reconcile removes them first.
+   */
+  private readonly unappliedCreates = new Map<string, string>();
   private readonly cacheLag: OwnWriteLag;
   private readonly guard = new ConvergenceGuard();
   /** Consecutive blocked deletions per key that back off (e.g. a bucket the user is emptying). */
@@ -193,6 +197,7 @@ export class ManagedReconciler<
     this.cacheLag.forget(key);
     this.guard.forget(key);
     this.blockedDeletes.delete(key);
+    this.unappliedCreates.delete(key);
     this.opts.metrics?.forget(this.kind, key);
   }
 
@@ -244,6 +249,7 @@ export class ManagedReconciler<
   ): Promise<Requeue | undefined | { watch: Outcome }> {
     let outcome: Outcome;
     try {
+      await this.clearUnappliedCreate(key, object);
       outcome = object.metadata.deletionTimestamp
         ? await this.finalize(key, object, observed, signal)
         : await this.sync(key, object, observed, signal);
@@ -496,9 +502,13 @@ export class ManagedReconciler<
       try {
         made = await actuator.create(op);
       } catch (err) {
-        // The server refused: nothing was created, so deletion need not look in the cloud.
-        if ((isCloudDigitError(err) && err.terminal) || err instanceof SpecError)
-          await this.clearCreatePending(object);
+        // Nothing was created (refused, or never sent): the mark's question is answered, and
+        // deletion need not look in the cloud.
+        if (createChangedNothing(err)) {
+          const mark = object.metadata.annotations?.[CREATE_PENDING_ANNOTATION];
+          if (mark !== undefined) this.unappliedCreates.set(key, mark);
+          await this.clearUnappliedCreate(key, object);
+        }
         throw new Stop(this.classify(err, "create"));
       }
       if (made) {
@@ -905,6 +915,15 @@ export class ManagedReconciler<
 
   private async ensureFinalizer(object: O, beforeCreate: boolean): Promise<void> {
     await ensureFinalizer(object, beforeCreate, () => metaTime(this.now()), this.patcher(object));
+  }
+
+  /** Removes a create-pending mark known to guard nothing (see unappliedCreates). */
+  private async clearUnappliedCreate(key: string, object: O): Promise<void> {
+    const mark = this.unappliedCreates.get(key);
+    if (mark === undefined) return;
+    if (object.metadata.annotations?.[CREATE_PENDING_ANNOTATION] === mark)
+      await this.clearCreatePending(object);
+    this.unappliedCreates.delete(key);
   }
 
   private async clearCreatePending(object: O): Promise<void> {

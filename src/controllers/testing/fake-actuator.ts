@@ -30,8 +30,8 @@ export type WidgetObject = ManagedObject & { spec: ManagedObject["spec"] & Widge
 export class WidgetStore {
   readonly widgets = new Map<string, Widget>();
   readonly calls: string[] = [];
-  /** The next call of this name fails with this error kind. */
-  readonly failNext = new Map<string, ErrorKind>();
+  /** The next call of this name fails with this error (or an error of this kind). */
+  readonly failNext = new Map<string, ErrorKind | CloudDigitError>();
   /** The cloud accepts size writes but keeps the old size (a setting it silently drops). */
   ignoresSize = false;
   /** What the next `remove` calls return, in order; empty: deletes at once. */
@@ -56,10 +56,11 @@ export class WidgetStore {
 
   call(name: string): void {
     this.calls.push(name);
-    const kind = this.failNext.get(name);
-    if (kind) {
+    const failure = this.failNext.get(name);
+    if (failure) {
       this.failNext.delete(name);
-      throw new CloudDigitError({ kind, message: `${name} failed (${kind})`, operation: name });
+      if (failure instanceof CloudDigitError) throw failure;
+      throw new CloudDigitError({ kind: failure, message: `${name} failed (${failure})`, operation: name });
     }
   }
 }

@@ -16,6 +16,8 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   readonly events: RecordedEvent[] = [];
   statusWrites = 0;
   metadataWrites = 0;
+  /** A metadata write it answers true for fails as it would during an apiserver outage. */
+  failMetadataWrite: ((patch: MetadataPatch) => boolean) | undefined;
   readonly secrets = new Map<string, string>();
   private readonly objects = new Map<string, ManagedObject>();
   /** Cache copies held back from later writes (a lagging informer), by key. */
@@ -149,6 +151,8 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
     patch: MetadataPatch,
   ): Promise<ManagedObject> {
     this.metadataWrites++;
+    if (this.failMetadataWrite?.(patch))
+      throw new Error("503 Service Unavailable: the apiserver is restarting");
     const name = object.metadata.name ?? "";
     const o = this.must(kind, name);
     if (patch.finalizers && o.metadata.resourceVersion !== object.metadata.resourceVersion)
