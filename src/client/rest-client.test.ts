@@ -127,13 +127,17 @@ describe("RestClient", () => {
   it.each([
     ["every attempt refused by the server", [envelope(409, "conflict")], true],
     ["credentials refused twice", [envelope(401, "unauthenticated"), envelope(401, "unauthenticated")], true],
-    ["connections refused until the attempts run out", Array(4).fill(socketError("ECONNREFUSED")), true],
+    [
+      "connections refused until the attempts run out",
+      Array.from({ length: 4 }, () => socketError("ECONNREFUSED")),
+      true,
+    ],
     [
       "a server error before the refusal",
       [envelope(500, "internal"), envelope(422, "invalid_request")],
       false,
     ],
-    ["a connection lost after sending", Array(4).fill(socketError("ECONNRESET")), false],
+    ["a connection lost after sending", Array.from({ length: 4 }, () => socketError("ECONNRESET")), false],
   ] as const)("says whether a failed call changed nothing: %s", async (_, answers, notApplied) => {
     const { client, clock } = setup([...answers]);
     const err = await settle(
