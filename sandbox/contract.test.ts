@@ -588,7 +588,7 @@ describe("volumes", () => {
     await expectError(
       api("POST", `/storage/volumes/${volume.id}/attach`, { body: { server_id: server.id } }),
       409,
-      "conflict",
+      "invalid_state",
     );
     await expectError(api("DELETE", `/storage/volumes/${volume.id}`), 409, "in_use");
     await expectError(
@@ -643,7 +643,7 @@ describe("volumes", () => {
     await expectError(
       api("POST", `/storage/volumes/${volume.id}/detach`, { body: { server_id: second.id } }),
       409,
-      "conflict",
+      "invalid_state",
     );
     await expectError(
       api("POST", `/storage/volumes/${volume.id}/attach`, { body: { server_id: second.id } }),

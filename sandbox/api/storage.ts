@@ -135,7 +135,10 @@ export function attachVolume(ctx: ApiContext, call: Call): Reply {
   const { server_id: serverId } = parseBody("VolumeAttachment", call.body);
   const server = findReferenced(ctx, call, "server", serverId, "server_id");
   if (volume.server_id === server.id) {
-    throw conflict(`the volume is already attached to server ${server.id}`, { server_id: server.id });
+    throw invalidState(`the volume is already attached to server ${server.id}`, {
+      state: volume.state,
+      server_id: server.id,
+    });
   }
   if (volume.state !== "available") {
     throw invalidState(`cannot attach a volume that is ${volume.state}`, {
@@ -181,7 +184,8 @@ export function detachVolume(ctx: ApiContext, call: Call): Reply {
     });
   }
   if (volume.server_id !== server.id) {
-    throw conflict(`the volume is attached to ${volume.server_id ?? "nothing"}, not ${server.id}`, {
+    throw invalidState(`the volume is attached to ${volume.server_id ?? "nothing"}, not ${server.id}`, {
+      state: volume.state,
       server_id: volume.server_id,
     });
   }

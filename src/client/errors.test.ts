@@ -21,6 +21,9 @@ describe("error mapping", () => {
     expect(kindFor(403, "quota_exceeded")).toBe("quota");
     expect(kindFor(422, "budget_exceeded")).toBe("quota");
     expect(kindFor(409, "in_use")).toBe("conflict");
+    expect(kindFor(409, "invalid_state")).toBe("conflict");
+    expect(kindFor(409, "conflict")).toBe("collision");
+    expect(kindFor(409, undefined)).toBe("conflict");
     expect(kindFor(503, undefined)).toBe("transient");
     expect(kindFor(502, undefined)).toBe("transient");
     expect(kindFor(501, undefined)).toBe("not_implemented");

@@ -5,8 +5,14 @@
 export type ErrorKind =
   /** The resource does not exist (404). Deletes treat it as success. */
   | "not_found"
-  /** Conflicts with the resource's current state (409: conflict, in_use, invalid_state); retry later. */
+  /** Conflicts with the resource's current state (409: in_use, invalid_state); retry later. */
   | "conflict"
+  /**
+   * Collides with another resource or an exhausted shared pool (409 `conflict`: a name taken, an
+   * overlapping CIDR, no free address or public IP left). Terminal until the request or the other
+   * resource changes: retrying the same request soon cannot succeed.
+   */
+  | "collision"
   /** The request itself is wrong (400/422). Terminal: retrying the same input cannot succeed. */
   | "invalid"
   /** Not allowed (403: forbidden, mfa_required). Terminal until the inputs or permissions change. */
@@ -23,6 +29,7 @@ export type ErrorKind =
   | "not_implemented";
 
 const TERMINAL: ReadonlySet<ErrorKind> = new Set([
+  "collision",
   "invalid",
   "forbidden",
   "quota",
@@ -122,6 +129,7 @@ export function kindFor(status: number, code: string | undefined): ErrorKind {
     case "not_found":
       return "not_found";
     case "conflict":
+      return "collision";
     case "in_use":
     case "invalid_state":
       return "conflict";

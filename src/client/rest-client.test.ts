@@ -162,6 +162,7 @@ describe("RestClient", () => {
       [422, "quota_exceeded", "quota"],
       [403, "budget_exceeded", "quota"],
       [422, "idempotency_mismatch", "invalid"],
+      [409, "conflict", "collision"],
     ] as const) {
       const { client, transport, clock } = setup([envelope(status, code)]);
       const err = await settle(
@@ -173,7 +174,7 @@ describe("RestClient", () => {
     }
   });
 
-  it("maps 404 to not_found and 409 codes to conflict, without retrying", async () => {
+  it("maps 404 to not_found and 409 state codes to conflict, without retrying", async () => {
     for (const [status, code, kind] of [
       [404, "not_found", "not_found"],
       [409, "in_use", "conflict"],

@@ -385,7 +385,7 @@ export interface paths {
     put?: never;
     /**
      * Attach a volume to a server
-     * @description 409 `invalid_state` (volume not available / server not active or stopped), 409 `conflict` (already attached, 16 volumes), 422 (zone mismatch, unknown server).
+     * @description 409 `invalid_state` (volume not available or already attached / server not active or stopped), 409 `conflict` (the server has 16 volumes), 422 (zone mismatch, unknown server).
      */
     post: operations["attachVolume"];
     delete?: never;
@@ -408,7 +408,7 @@ export interface paths {
     put?: never;
     /**
      * Detach a volume from a server
-     * @description 409 `invalid_state` (volume not in_use), 409 `conflict` (attached to another server), 422 (unknown server).
+     * @description 409 `invalid_state` (volume not in_use, or attached to another server), 422 (unknown server).
      */
     post: operations["detachVolume"];
     delete?: never;
@@ -800,7 +800,7 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
-    /** @description The request conflicts with the current state. Codes: `conflict`, `in_use`, `invalid_state`. */
+    /** @description The request conflicts with the current state. Codes: `in_use` and `invalid_state` (this resource's state does not allow it now: retry once it changes), `conflict` (it collides with another resource or an exhausted shared pool: a name taken, an overlapping CIDR, no free address; retrying the same request cannot succeed until that changes). */
     Conflict: {
       headers: {
         [name: string]: unknown;

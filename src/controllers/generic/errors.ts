@@ -1,7 +1,7 @@
 // How a failure ends a reconcile. A failed Cloud Digit call, REST or S3, becomes the same outcome
 // for every kind: throttled waits for Retry-After, transient and conflict back off through the
-// queue, and whatever needs the user (invalid, quota, forbidden, unauthenticated, not implemented)
-// stalls. A metadata write lost to a newer version of the object is no error at all.
+// queue, and whatever needs the user (a collision, invalid, quota, forbidden, unauthenticated, not
+// implemented) stalls. A metadata write lost to a newer version of the object is no error at all.
 import { isCloudDigitError, type CloudDigitError } from "../../client/errors.ts";
 import { SpecError } from "./actuator.ts";
 import { Reason, type Outcome } from "./outcome.ts";
@@ -82,6 +82,13 @@ export function cloudErrorOutcome(
     case "conflict":
     case "not_found":
       return { kind: "retry", reason: Reason.Conflict, message };
+    case "collision":
+      return stalledOutcome(
+        Reason.Collision,
+        `${message}; change the spec, or remove what it collides with (retried when the object changes, and now and then)`,
+        timing,
+        random,
+      );
     case "invalid":
       return stalled(Reason.InvalidSpec);
     case "quota":

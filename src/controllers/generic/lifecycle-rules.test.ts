@@ -514,6 +514,20 @@ describe("terminal and transient errors", () => {
     expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
   });
 
+  it("a collision (name taken, overlapping CIDR, pool empty) stalls with what to do, and is not retried soon", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.failNext.set("create", "collision");
+    await world.reconcile("w");
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "Collision",
+    });
+    expect(world.ready()?.message).toContain("change the spec, or remove what it collides with");
+    expect(world.kube.condition(BY_CLOUD, "w", "Reconciling")?.status).toBe("False");
+    expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+  });
+
   it("a create that never reached the cloud clears the mark: deletion needs no cloud lookup", async () => {
     const world = new World();
     world.apply("w");

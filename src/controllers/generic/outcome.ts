@@ -35,6 +35,7 @@ export const Reason = {
   Throttled: "Throttled",
   TransientError: "TransientError",
   Conflict: "Conflict",
+  Collision: "Collision",
   // Event-only reasons.
   Created: "Created",
   Adopted: "Adopted",

@@ -212,6 +212,32 @@ describe("dependencies and deletion order", () => {
     expect(cloud<{ vpc_id: string }>(subnetId)?.vpc_id).toBe(await id("VPC", "late"));
   });
 
+  it("a subnet overlapping a sibling stalls (Collision) with the cloud's reason, and deletes without a cloud call", async () => {
+    await env.apply(obj("VPC", "shared", { cidr: "10.8.0.0/16" }));
+    await env.apply(
+      obj("Subnet", "first", { vpcRef: { name: "shared" }, cidr: "10.8.1.0/24", zone: "bd-dha-1a" }),
+    );
+    await readyId("Subnet", "first");
+    await env.apply(
+      obj("Subnet", "overlap", { vpcRef: { name: "shared" }, cidr: "10.8.1.0/24", zone: "bd-dha-1a" }),
+    );
+    await env.waitCondition("Subnet", "overlap", "Stalled", "True", "Collision");
+    const ready = await env.condition("Subnet", "overlap", "Ready");
+    expect(ready?.message).toContain("overlaps subnet");
+    expect((await env.condition("Subnet", "overlap", "Reconciling"))?.status).toBe("False");
+    // The CIDR is immutable: the fix is a new object. The refused create left nothing in the
+    // cloud, so the stalled object deletes at once.
+    await env.remove("Subnet", "overlap");
+    await env.waitGone("Subnet", "overlap");
+    await env.apply(
+      obj("Subnet", "beside", { vpcRef: { name: "shared" }, cidr: "10.8.2.0/24", zone: "bd-dha-1a" }),
+    );
+    await readyId("Subnet", "beside");
+    for (const name of ["beside", "first"]) await env.remove("Subnet", name);
+    await env.remove("VPC", "shared");
+    await env.waitGone("VPC", "shared");
+  });
+
   it("deleting a parent with live children waits with a clear condition, then completes after them", async () => {
     const vpcId = await readyId("VPC", "late");
     await readyId("Subnet", "early");

@@ -423,7 +423,7 @@ describe("status and printer columns", () => {
       body: { status },
       contentType: "application/merge-patch+json",
     });
-    expect((ignored.body as { status?: unknown }).status).toBeUndefined();
+    expect((ignored.body as { status?: unknown }).status).toEqual({ observedGeneration: 0 });
     const written = await kubeRequest(kc, "PATCH", `${collectionPath(m)}/printed/status`, {
       body: { status },
       contentType: "application/merge-patch+json",
