@@ -124,6 +124,11 @@ function setup(
   return { resolver: new ProviderConfigResolver(opts), reads, built, s3Built, oidc, tokens, secrets };
 }
 
+/** A client whose one project-scoped read (the config check lists VPCs) answers with `list`. */
+function projectReads(list: () => Promise<unknown[]>): object {
+  return { network: { vpcs: { listAll: list } } };
+}
+
 describe("ProviderConfig resolution", () => {
   it("prefers the namespaced ProviderConfig and derives the endpoint from the region", async () => {
     const { resolver, built, reads, tokens } = setup({
@@ -233,13 +238,11 @@ describe("ProviderConfig resolution", () => {
   it("status: a check failing again the same way keeps its message (no write that would wake every user)", async () => {
     let request = 0;
     let accepted = false;
-    const api = {
-      regions: async () => {
-        request++;
-        if (!accepted) throw new Error(`unknown or malformed API token (HTTP 401, request req_${request}x)`);
-        return [];
-      },
-    };
+    const api = projectReads(async () => {
+      request++;
+      if (!accepted) throw new Error(`unknown or malformed API token (HTTP 401, request req_${request}x)`);
+      return [];
+    });
     const config = pc("team-a", "default");
     const { resolver } = setup({ namespaced: [config] }, undefined, api);
     const { writes, status, found } = statusOf(resolver, config);
@@ -310,7 +313,11 @@ describe("ProviderConfig resolution", () => {
         s3: { secretRef: { name: "s3", accessKeyIDKey: "id", secretAccessKeyKey: "key" } },
       },
     });
-    const { resolver, secrets } = setup({ namespaced: [config] }, undefined, { regions: async () => [] });
+    const { resolver, secrets } = setup(
+      { namespaced: [config] },
+      undefined,
+      projectReads(async () => []),
+    );
     const { writes, status, found } = statusOf(resolver, config);
     expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 30_000 });
     expect(writes[0]?.conditions?.find((c) => c.type === "S3Ready")).toMatchObject({

@@ -1,5 +1,6 @@
 // Status of ProviderConfig and ClusterProviderConfig objects: the endpoints in effect and a Ready
-// condition saying whether the credentials work (one authenticated catalog call per check), plus
+// condition saying whether the credentials work for the project (one list of at most one VPC per
+// check), plus
 // an S3Ready condition when the config has S3 credentials (one ListBuckets), so `kubectl get
 // providerconfigs` shows a broken config before any object trips over it, and a fixed Secret
 // (REST or S3) changes the status, which wakes the objects using the config.
@@ -61,8 +62,14 @@ export class ProviderConfigStatusReconciler {
       ready = { status: "False", reason: resolution.reason, message: resolution.message };
     } else {
       try {
-        await resolution.provider.rest.regions();
-        ready = { status: "True", reason: "CredentialsValid", message: "the API accepted the credentials" };
+        // A project-scoped read: the catalog answers any valid token, but a token that may not
+        // use this project would pass that check and then fail every object with Forbidden.
+        await resolution.provider.rest.network.vpcs.listAll({ limit: 1 }, { maxPages: 1 });
+        ready = {
+          status: "True",
+          reason: "CredentialsValid",
+          message: `the API accepted the credentials for project ${config.spec.project}`,
+        };
       } catch (err) {
         ready = failedCheck(err);
       }

@@ -77,6 +77,34 @@ describe("ProviderConfig", () => {
     await env.waitCondition("VPC", "later", "Ready", "True");
   });
 
+  it("is not Ready when its token may not use its project, though the token itself is valid", async () => {
+    const pcResource = resourceType("ProviderConfig");
+    const status = async (name: string) =>
+      ((await env.client.get(pcResource, env.namespace, name)) as { status?: ConfigStatus }).status;
+    const other = "cd_other_project_token";
+    env.sandbox.addToken({ token: other, projects: ["someone-else"], name: "other-project" });
+    await env.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "other-project" },
+      stringData: { token: other },
+    });
+    const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
+    if (!sample) throw new Error("the samples have no ProviderConfig");
+    const spec = structuredClone(sample.spec) as {
+      credentials: { apiToken: { secretRef: { name: string } } };
+    };
+    spec.credentials.apiToken.secretRef.name = "other-project";
+    await env.apply({ ...sample, metadata: { name: "wrong-project" }, spec });
+    await env.waitFor(
+      "wrong-project Ready=False",
+      async () => readyOf(await status("wrong-project"))?.status === "False",
+    );
+    const ready = readyOf(await status("wrong-project"));
+    expect(ready?.reason).toBe("Forbidden");
+    expect(ready?.message).toContain(`not valid for project ${SAMPLE_PROJECT}`);
+  });
+
   it("a rotated API token in the Secret is picked up without a restart", async () => {
     await env.apply(vpc("rotated", { cidr: "10.3.0.0/16", tags: { v: "1" } }));
     await env.waitCondition("VPC", "rotated", "Ready", "True");
