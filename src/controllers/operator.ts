@@ -30,7 +30,7 @@ import {
 import { KubeOutputWriter } from "./kube/outputs.ts";
 import { resourceType } from "./kube/resources.ts";
 import { ProviderConfigResolver, type AnyConfig } from "./provider/resolver.ts";
-import { ProviderConfigStatusReconciler } from "./provider/status.ts";
+import { configStatusKey, ProviderConfigStatusReconciler } from "./provider/status.ts";
 
 export interface OperatorOptions {
   manager: Manager;
@@ -146,6 +146,17 @@ export function registerOperator(opts: OperatorOptions): Operator {
   }
   const configStatus = new ProviderConfigStatusReconciler({
     resolver,
+    deleting: (found) =>
+      MANAGED_KINDS.flatMap((kind) =>
+        informers[kind]
+          .list()
+          .filter(
+            (o) =>
+              o.metadata.deletionTimestamp !== undefined &&
+              resolver.find(o as unknown as ManagedObject)?.config.metadata.uid === found.config.metadata.uid,
+          )
+          .map((o) => ({ kind, object: o as unknown as ManagedObject })),
+      ),
     write: async (found, status) => {
       await writeStatus(
         manager.client,
@@ -170,6 +181,16 @@ export function registerOperator(opts: OperatorOptions): Operator {
     });
     configControllers.set(kind, controller);
     controller.for(informer, { predicate: needsReconcile });
+    // An object being deleted changed (or went): its config's DeletionsStalled may change.
+    for (const managed of MANAGED_KINDS) {
+      controller.watches(informers[managed], (obj) => {
+        if (!obj.metadata.deletionTimestamp) return [];
+        const found = resolver.find(obj as unknown as ManagedObject);
+        if (found?.kind !== kind) return [];
+        configStatus.noteDeletionChange(configStatusKey(found));
+        return [objectKey(found.config)];
+      });
+    }
   }
   return { reconcilers, resolver, events };
 }

@@ -21,11 +21,28 @@ export const POLICY_VERSIONS = ["2012-10-17", "2008-10-17"] as const;
 const BUCKET_NAME_RULE =
   "3-63 characters: lowercase letters, digits and dashes, starting and ending with a letter or digit";
 
+/**
+ * Names S3 reserves for its own features (access point aliases, Object Lambda, directory and
+ * table buckets, punycode); real S3 implementations refuse them, so admission does too.
+ */
+export const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+export const RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap"] as const;
+const notReserved = (v: string) =>
+  [
+    ...RESERVED_BUCKET_PREFIXES.map((p) => `!${v}.startsWith('${p}')`),
+    ...RESERVED_BUCKET_SUFFIXES.map((x) => `!${v}.endsWith('${x}')`),
+  ].join(" && ");
+const RESERVED_NAME_MESSAGE = `bucket names may not start with ${RESERVED_BUCKET_PREFIXES.join(", ")} or end with ${RESERVED_BUCKET_SUFFIXES.join(", ")}: S3 reserves them`;
+
 function bucketName(description: string) {
   return doc(z.string().max(63).regex(BUCKET_NAME_PATTERN), description, {
     patternMessage: `must be a valid bucket name: ${BUCKET_NAME_RULE}`,
+    rules: [{ rule: notReserved("self"), message: RESERVED_NAME_MESSAGE }],
   });
 }
+
+/** S3 tags; the `aws:` prefix is reserved by S3 for its own tags. */
+const s3Tags = tags({ reservedPrefixes: ["aws:"] }).optional();
 
 function exactlyOneOf(a: string, b: string, message: string): CelRule {
   return { rule: `has(self.${a}) != has(self.${b})`, message };
@@ -56,11 +73,35 @@ export const objectLock = doc(
   },
 );
 
+// The policy language lets Action, Resource and principals be a string or a list of strings, and
+// Condition values a string, number, boolean or list. A CRD schema can say neither "string or
+// list" nor run CEL on an untyped field (the apiserver refuses to build CEL types for one), so
+// those fields keep what the user wrote; the operator refuses a spec nested deeper than it can
+// work with (MAX_SPEC_DEPTH in the generic reconciler), naming the field.
+function asWritten(description: string) {
+  return doc(z.unknown().optional(), description, { "x-kubernetes-preserve-unknown-fields": true });
+}
+
+const policyStatement = doc(
+  z.object({
+    Sid: doc(z.string().max(128).optional(), "Optional statement identifier."),
+    Effect: doc(z.enum(["Allow", "Deny"]), "Allow or Deny."),
+    Principal: asWritten('Who the statement applies to: "*" or a map such as {AWS: ["arn:..."]}.'),
+    NotPrincipal: asWritten("Who the statement does not apply to, written as Principal."),
+    Action: asWritten("Actions, e.g. s3:GetObject: a string or a list of strings."),
+    NotAction: asWritten("Actions the statement does not cover: a string or a list of strings."),
+    Resource: asWritten("Resources, e.g. arn:aws:s3:::my-bucket/*: a string or a list of strings."),
+    NotResource: asWritten("Resources the statement does not cover: a string or a list of strings."),
+    Condition: asWritten(
+      "Conditions: a map of operators (e.g. StringEquals) to maps of condition keys to a value or a list of values.",
+    ),
+  }),
+  "A policy statement as in an S3 bucket policy: Effect, Principal or NotPrincipal, Action or NotAction, Resource or NotResource, and optional Condition.",
+);
+
 /**
  * The bucket policy is modelled as a structured object, not a JSON string: YAML/JSON decoding
- * makes malformed JSON impossible to submit, and the schema checks the outline (Version,
- * Statement, Effect). Principal/Action/Resource/Condition can be strings or lists, so they are
- * kept as written.
+ * makes malformed JSON impossible to submit, and the schema checks every statement's shape.
  */
 export const bucketPolicy = doc(
   z.object({
@@ -69,21 +110,7 @@ export const bucketPolicy = doc(
       'Policy language version, "2012-10-17" (default).',
     ),
     Id: doc(z.string().max(128).optional(), "Optional identifier of the policy."),
-    Statement: doc(
-      z
-        .array(
-          doc(
-            z.looseObject({
-              Sid: doc(z.string().max(128).optional(), "Optional statement identifier."),
-              Effect: doc(z.enum(["Allow", "Deny"]), "Allow or Deny."),
-            }),
-            "A policy statement: Effect plus Principal, Action, Resource and optional Condition, written as in an S3 bucket policy.",
-          ),
-        )
-        .min(1)
-        .max(100),
-      "The statements of the policy (at least one).",
-    ),
+    Statement: doc(z.array(policyStatement).min(1).max(100), "The statements of the policy (at least one)."),
   }),
   'Bucket policy, written as YAML (or JSON) in the S3 policy language, e.g. {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: ["..."]}, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::my-bucket/*"]}]}. Because it is a structured field, malformed JSON cannot be submitted. Remove the field to stop managing the policy.',
 );
@@ -137,7 +164,7 @@ export const bucketSpec = managedSpec(
       "Default storage class of the bucket: STANDARD (default) or ARCHIVE. Immutable.",
       { rules: [immutable("storageClass")] },
     ),
-    tags: tags().optional(),
+    tags: s3Tags,
     policy: bucketPolicy.optional(),
     lifecycle: doc(
       z.object({
@@ -251,6 +278,12 @@ export const bucketKind = managedKind({
       message: `metadata.name is not a valid bucket name (${BUCKET_NAME_RULE}): set spec.bucketName`,
       fieldPath: ".spec.bucketName",
       reason: "FieldValueRequired",
+    },
+    {
+      rule: `has(self.spec.bucketName) || has(self.spec.importID) || (${notReserved("self.metadata.name")})`,
+      message: `metadata.name is the bucket name and ${RESERVED_NAME_MESSAGE}; set spec.bucketName`,
+      fieldPath: ".spec.bucketName",
+      reason: "FieldValueInvalid",
     },
   ],
 });

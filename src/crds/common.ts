@@ -149,7 +149,7 @@ export const REST_TAG_KEY_PATTERN = wire.TAG_KEY_PATTERN.source;
  * Tags of a cloud resource. `rest` (the REST kinds) also restricts keys to the REST API's character
  * set, so a key the cloud would refuse (a zero-width space, a colon) is refused at admission.
  */
-export function tags(opts: { rest?: boolean } = {}) {
+export function tags(opts: { rest?: boolean; reservedPrefixes?: readonly string[] } = {}) {
   const keys = opts.rest
     ? "keys 1-128 characters of letters, digits, '.', '_', '/', '-', starting with a letter or digit"
     : "keys up to 128 characters";
@@ -163,6 +163,10 @@ export function tags(opts: { rest?: boolean } = {}) {
           message: `tag keys starting with "${RESERVED_TAG_PREFIX}" are reserved for the operator`,
         },
         { rule: "self.all(k, k.size() <= 128)", message: "tag keys must be at most 128 characters" },
+        ...(opts.reservedPrefixes ?? []).map((prefix) => ({
+          rule: `self.all(k, !k.lowerAscii().startsWith('${prefix}'))`,
+          message: `tag keys starting with "${prefix}" are reserved by the cloud`,
+        })),
         ...(opts.rest
           ? [
               {

@@ -388,3 +388,9 @@ export const clusterProviderConfigKind: KindDefinition<typeof clusterProviderCon
   status: providerConfigStatus,
   printerColumns: [...providerConfigColumns],
 };
+
+/**
+ * Condition on a ProviderConfig or ClusterProviderConfig naming the objects using it whose
+ * deletion is stuck (Argo CD shows deleting objects only as "Pending deletion").
+ */
+export const DELETIONS_STALLED_CONDITION = "DeletionsStalled";

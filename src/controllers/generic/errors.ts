@@ -42,6 +42,11 @@ export function createChangedNothing(err: unknown): boolean {
   return err.notApplied ?? err.terminal;
 }
 
+/** A 404 from the Kubernetes API: the object was deleted while it was being reconciled. */
+export function isGoneWrite(err: unknown): boolean {
+  return err instanceof Error && err.name === "ApiError" && (err as { status?: number }).status === 404;
+}
+
 /** The outcome for an error while `doing` something to `what` (e.g. "the cloud VPC"). */
 export function errorOutcome(
   err: unknown,

@@ -112,14 +112,18 @@ describe("pause", () => {
     expect(world.ready()?.status).toBe("True");
   });
 
-  it("is hands-off in status: generation observed, Ready False before any create, no Reconciling or Stalled", async () => {
+  it("is hands-off in status: generation observed, no Ready before any create, no Reconciling or Stalled", async () => {
     const world = new World();
     world.apply("w");
     world.kube.annotate(BY_CLOUD, "w", { [PAUSED_ANNOTATION]: "true" });
     await world.reconcile();
     const status = world.status();
     expect(status?.observedGeneration).toBe(world.kube.object(BY_CLOUD, "w")?.metadata.generation);
-    expect(world.ready()).toMatchObject({ status: "False", reason: "ReconcilePaused" });
+    expect(world.ready()).toBeUndefined();
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")).toMatchObject({
+      status: "False",
+      reason: "ReconcilePaused",
+    });
     for (const type of ["Reconciling", "Stalled"])
       expect(world.kube.condition(BY_CLOUD, "w", type)?.status).toBe("False");
   });
@@ -494,6 +498,56 @@ describe("credentials and connection", () => {
       message: "the ProviderConfig has no S3 credentials",
     });
     expect(world.store.calls).toEqual([]);
+  });
+});
+
+describe("inputs that would wedge a reconcile", () => {
+  function nested(levels: number): unknown {
+    let value: unknown = "leaf";
+    for (let i = 0; i < levels; i++) value = { x: value };
+    return value;
+  }
+
+  it("a spec nested thousands of levels deep stalls naming the field, with no cloud call, and still deletes", async () => {
+    const world = new World();
+    await readyWidget(world);
+    const calls = world.store.calls.length;
+    world.apply("w", { policy: nested(5_000) });
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
+      status: "True",
+      reason: "InvalidSpec",
+    });
+    expect(world.ready()?.message).toContain("spec.policy.x.x");
+    expect(world.ready()?.message).toContain("nested more than 32 levels deep");
+    expect(world.store.calls.length).toBe(calls);
+    world.kube.delete(BY_CLOUD, "w");
+    await world.converge();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.count("remove")).toBe(1);
+  });
+
+  it("a reconcile that fails outside the expected paths still ends in a condition", async () => {
+    const world = new World();
+    world.apply("w");
+    let failed = false;
+    world.kube.failStatusWrite = () => !failed && (failed = true);
+    await expect(world.reconcile()).rejects.toThrow("etcd timed out");
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")).toMatchObject({
+      status: "False",
+      reason: "ReconcileError",
+    });
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")?.message).toContain("etcd timed out");
+  });
+
+  it("an object deleted while its reconcile finishes is no error", async () => {
+    const world = new World();
+    world.apply("w");
+    world.kube.failStatusWrite = () => {
+      world.kube.vanish(BY_CLOUD, "w");
+      return false;
+    };
+    await expect(world.reconcile()).resolves.toBeUndefined();
   });
 });
 

@@ -120,7 +120,7 @@ export function conditionsFor(
   const no = (reason: string, message = ""): Wanted => ({ status: "False", reason, message });
   const yes = (reason: string, message = ""): Wanted => ({ status: "True", reason, message });
 
-  let ready: Wanted;
+  let ready: Wanted | undefined;
   let synced: Wanted;
   let reconciling: Wanted;
   let stalled: Wanted;
@@ -152,12 +152,13 @@ export function conditionsFor(
       break;
     case "paused": {
       // Paused is hands-off: no Reconciling, no Stalled, the generation counted as observed, so
-      // no GitOps tool waits on it (kstatus Current, Argo CD Suspended). Ready keeps what it was;
-      // an object paused before its first create says plainly that nothing exists yet.
+      // no GitOps tool waits on it (kstatus Current, Argo CD Suspended). Ready stays only while it
+      // is True: kstatus reads any Ready False or Unknown as in progress, so an object paused
+      // before it was ever Ready has no Ready condition; Synced says why.
       const message =
         outcome.message ??
         'reconciliation is paused by the annotation clouddigit.ai/paused: "true"; remove it to resume';
-      ready = keepReady({ status: "False", reason: Reason.ReconcilePaused, message });
+      ready = prevReady?.status === "True" ? keepReady(no(Reason.ReconcilePaused)) : undefined;
       synced = no(Reason.ReconcilePaused, message);
       reconciling = no(Reason.ReconcilePaused);
       stalled = no(Reason.ReconcilePaused);
@@ -165,7 +166,7 @@ export function conditionsFor(
     }
   }
   const wanted: [string, Wanted][] = [
-    [ConditionType.Ready, ready],
+    ...(ready ? [[ConditionType.Ready, ready] as [string, Wanted]] : []),
     [ConditionType.Synced, synced],
     [ConditionType.Reconciling, reconciling],
     [ConditionType.Stalled, stalled],

@@ -3,6 +3,7 @@
 // resource from the cloud, decides, acts at most once per field, and ends in an Outcome that
 // becomes the requeue and the conditions in exactly one place (outcome.ts).
 import { isCloudDigitError } from "../../client/errors.ts";
+import { pathDeeperThan } from "../../shared/nesting.ts";
 import { PAUSED_ANNOTATION } from "../../crds/common.ts";
 import { metaTime, type Condition } from "../../runtime/conditions.ts";
 import type { Logger } from "../../shared/logging.ts";
@@ -27,7 +28,14 @@ import {
 import { OwnWriteLag } from "./cache-lag.ts";
 import { observerOf, type CollectionObserver } from "./collection-observer.ts";
 import { ConvergenceGuard } from "./convergence.ts";
-import { createChangedNothing, errorOutcome, isStaleWrite, Stop, stopOnFailure } from "./errors.ts";
+import {
+  createChangedNothing,
+  errorOutcome,
+  isGoneWrite,
+  isStaleWrite,
+  Stop,
+  stopOnFailure,
+} from "./errors.ts";
 import {
   clearCreatePending,
   CREATE_PENDING_ANNOTATION,
@@ -122,6 +130,27 @@ interface FieldProblem {
   message: string;
 }
 
+/** How deep a spec may nest (a bucket policy's Condition is 6 levels down; admission allows fewer). */
+export const MAX_SPEC_DEPTH = 32;
+
+/**
+ * The object with every top-level spec field that nests beyond MAX_SPEC_DEPTH left out, and the
+ * path of the first such value (undefined: nothing left out, `source` is the object itself).
+ */
+function withinNestingBound<O extends ManagedObject>(object: O): { source: O; tooDeep?: string } {
+  const tooDeep = pathDeeperThan(object.spec, MAX_SPEC_DEPTH);
+  if (tooDeep === undefined) return { source: object };
+  const spec: Record<string, unknown> = { ...object.spec };
+  for (
+    let path: string | undefined = tooDeep;
+    path !== undefined;
+    path = pathDeeperThan(spec, MAX_SPEC_DEPTH)
+  ) {
+    delete spec[path.split(/[.[]/)[0] ?? ""];
+  }
+  return { source: { ...object, spec }, tooDeep };
+}
+
 export class ManagedReconciler<
   O extends ManagedObject = ManagedObject,
   C extends CloudResource = CloudResource,
@@ -179,10 +208,26 @@ export class ManagedReconciler<
       );
       return { requeueAfterMs: this.timing.cacheLagRetryMs };
     }
+    const { source, tooDeep } = withinNestingBound(cached);
     // A private copy: the reconcile updates metadata and status as it writes them; the cache's object is shared.
-    const object = structuredClone(cached);
+    const object = structuredClone(source);
     try {
+      if (tooDeep && !object.metadata.deletionTimestamp) {
+        // Bounded at admission; an object that predates the bound still ends in a condition, not
+        // a stack overflow per retry. Deleting it works: the dropped fields do not matter there.
+        const outcome = stalledOutcome(
+          Reason.InvalidSpec,
+          `spec.${tooDeep} is nested more than ${MAX_SPEC_DEPTH} levels deep; the operator cannot work with it. Write it flatter`,
+          this.timing,
+          this.random,
+        );
+        object.status = await this.publish(object, outcome, { synced: false });
+        return requeueFor(outcome);
+      }
       return await this.reconcileCopy(key, object, signal, logger);
+    } catch (err) {
+      await this.reportFailure(object, err);
+      throw err;
     } finally {
       // Every write (status, finalizer, annotation) leaves its new version in the copy.
       const written = object.metadata.resourceVersion;
@@ -267,6 +312,12 @@ export class ManagedReconciler<
       } catch (err) {
         // Our cache lags our own last write: read again shortly rather than report an error.
         if (isStaleWrite(err)) return { requeueAfterMs: this.timing.conflictRetryMs };
+        // Deleted while this reconcile ran (a normal race): nothing is left to report on.
+        if (isGoneWrite(err)) {
+          logger?.debug("the object was deleted while it was reconciled");
+          this.forget(key);
+          return undefined;
+        }
         throw err;
       }
     }
@@ -915,6 +966,24 @@ export class ManagedReconciler<
 
   private async ensureFinalizer(object: O, beforeCreate: boolean): Promise<void> {
     await ensureFinalizer(object, beforeCreate, () => metaTime(this.now()), this.patcher(object));
+  }
+
+  /**
+   * A reconcile that failed outside every expected path still ends in a condition, so the object
+   * says what went wrong; when even that write fails, the caller's error log is all there is.
+   */
+  private async reportFailure(object: O, err: unknown): Promise<void> {
+    if (isStaleWrite(err) || isGoneWrite(err)) return;
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      object.status = await this.publish(
+        object,
+        { kind: "retry", reason: Reason.ReconcileError, message: `the reconcile failed: ${message}` },
+        { synced: false },
+      );
+    } catch {
+      // The original error is rethrown and logged.
+    }
   }
 
   /** Removes a create-pending mark known to guard nothing (see unappliedCreates). */

@@ -80,7 +80,7 @@ export function stalledOutcome(
   message: string,
   timing: Pick<ReconcilerTiming, "stalledRetryMs">,
   random: Random,
-): Outcome {
+): Extract<Outcome, { kind: "stalled" }> {
   const retryAfterMs = Math.round(timing.stalledRetryMs * (1 + 0.2 * random()));
   return { kind: "stalled", reason, message, retryAfterMs };
 }

@@ -3,7 +3,7 @@ import type { ProviderSettings } from "../../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../../crds/provider-config.ts";
 import { NotConnected, type ManagedObject } from "../generic/actuator.ts";
 import { ProviderConfigResolver, type AnyConfig, type ProviderConfigResolverOptions } from "./resolver.ts";
-import { ProviderConfigStatusReconciler, type ProviderConfigStatus } from "./status.ts";
+import { configStatusKey, ProviderConfigStatusReconciler, type ProviderConfigStatus } from "./status.ts";
 
 const TOKEN = "cd_secret_value_never_logged";
 
@@ -197,10 +197,35 @@ describe("ProviderConfig resolution", () => {
     await resolver.resolve(object("team-a"));
     expect(built).toHaveLength(1);
     const before = resolver.peekFingerprint(object("team-a"));
-    configs.namespaced[0] = pc("team-a", "default", {}, "2");
+    // A status write that only reports stalled deletions informs people; the clients stay.
+    const reported = pc("team-a", "default", {}, "2");
+    reported.status = {
+      conditions: [
+        {
+          type: "DeletionsStalled",
+          status: "True",
+          reason: "DeletionStalled",
+          message: "1 object cannot finish deleting",
+          lastTransitionTime: "2026-12-03T12:00:00Z",
+        },
+      ],
+    };
+    configs.namespaced[0] = reported;
+    expect(resolver.peekFingerprint(object("team-a"))).toBe(before);
+    // A check that reports a change (a fixed Secret) or a spec change makes a new version.
+    const checked = pc("team-a", "default", {}, "3");
+    checked.status = {
+      conditions: [
+        { type: "Ready", status: "True", reason: "CredentialsValid", message: "", lastTransitionTime: "" },
+      ],
+    };
+    configs.namespaced[0] = checked;
     expect(resolver.peekFingerprint(object("team-a"))).not.toBe(before);
     await resolver.resolve(object("team-a"));
     expect(built).toHaveLength(2);
+    configs.namespaced[0] = pc("team-a", "default", { project: "other" }, "4");
+    await resolver.resolve(object("team-a"));
+    expect(built).toHaveLength(3);
   });
 
   it("OIDC: a namespaced config uses its own namespace's ServiceAccount; a cluster config the operator's token", async () => {
@@ -254,6 +279,82 @@ describe("ProviderConfig resolution", () => {
     accepted = true;
     expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 600_000 });
     expect(writes[2]?.conditions?.[0]).toMatchObject({ status: "True", reason: "CredentialsValid" });
+  });
+
+  it("status: DeletionsStalled names the deletions that need someone, and a deletion change costs no cloud call", async () => {
+    let checks = 0;
+    const config = pc("team-a", "default");
+    const { resolver } = setup(
+      { namespaced: [config] },
+      undefined,
+      projectReads(async () => {
+        checks++;
+        return [];
+      }),
+    );
+    const nowMs = Date.parse("2026-12-03T12:00:00Z");
+    const deleting = (name: string, minutesAgo: number, stalled = false) => ({
+      kind: "VPC",
+      object: {
+        metadata: {
+          namespace: "team-a",
+          name,
+          deletionTimestamp: new Date(nowMs - minutesAgo * 60_000).toISOString(),
+        },
+        status: {
+          conditions: [
+            {
+              type: "Ready",
+              status: "False" as const,
+              reason: stalled ? "Forbidden" : "Deleting",
+              message: stalled ? "the token may not delete" : "the cloud VPC is being deleted",
+              lastTransitionTime: "2026-12-03T11:00:00Z",
+            },
+            ...(stalled
+              ? [
+                  {
+                    type: "Stalled",
+                    status: "True" as const,
+                    reason: "Forbidden",
+                    message: "",
+                    lastTransitionTime: "",
+                  },
+                ]
+              : []),
+          ],
+        },
+      },
+    });
+    let using = [deleting("young", 2), deleting("old", 11), deleting("refused", 1, true)];
+    const writes: ProviderConfigStatus[] = [];
+    const status = new ProviderConfigStatusReconciler({
+      resolver,
+      write: async (_found, s) => {
+        writes.push(s);
+        config.status = s;
+      },
+      deleting: () => using,
+      now: () => nowMs,
+    });
+    const found: AnyConfig = { kind: "ProviderConfig", config };
+    // The young deletion turns stalled in 8 minutes: the config looks again then.
+    expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 8 * 60_000 });
+    expect(checks).toBe(1);
+    const stalled = config.status?.conditions?.find((c) => c.type === "DeletionsStalled");
+    expect(stalled).toMatchObject({ status: "True", reason: "DeletionStalled" });
+    expect(stalled?.message).toBe(
+      "2 objects cannot finish deleting: team-a/VPC/old: Deleting: the cloud VPC is being deleted; team-a/VPC/refused: Forbidden: the token may not delete",
+    );
+
+    using = [];
+    status.noteDeletionChange(configStatusKey(found));
+    await status.reconcile(found);
+    expect(checks).toBe(1);
+    expect(config.status?.conditions?.find((c) => c.type === "DeletionsStalled")).toMatchObject({
+      status: "False",
+      reason: "NoStalledDeletions",
+    });
+    expect(config.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
   });
 
   it("S3: one resolver builds the S3 client on first need, from static keys, through the factory", async () => {

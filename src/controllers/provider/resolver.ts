@@ -5,6 +5,7 @@
 // ProviderConfig can only reach Secrets and ServiceAccounts of its own namespace (its schema has
 // no namespace fields), and never the operator's own identity; a ClusterProviderConfig may name
 // any namespace.
+import { createHash } from "node:crypto";
 import type { Credential } from "../../client/credentials/credential.ts";
 import type { OidcCredential } from "../../client/credentials/oidc.ts";
 import type { TokenRequestApi } from "../../client/credentials/subject-token.ts";
@@ -12,6 +13,7 @@ import { defaultEndpoints, type ClientFactory } from "../../client/factory.ts";
 import { webIdentityCredentials, type BucketApi, type S3StaticKeys } from "../../client/s3.ts";
 import {
   DEFAULT_OPERATOR_TOKEN_PATH,
+  DELETIONS_STALLED_CONDITION,
   type ClusterProviderConfig,
   type ProviderConfig,
 } from "../../crds/provider-config.ts";
@@ -112,7 +114,7 @@ export class ProviderConfigResolver implements ProviderResolver<Provider> {
   peekFingerprint(object: ManagedObject): string {
     const found = this.find(object);
     if (!found) return `missing:${object.spec.providerConfigRef?.name ?? "default"}`;
-    return `${found.kind}:${found.config.metadata.uid ?? ""}:${found.config.metadata.resourceVersion ?? ""}`;
+    return `${found.kind}:${configVersion(found)}`;
   }
 
   async resolve(object: ManagedObject): Promise<ProviderResolution<Provider>> {
@@ -137,7 +139,7 @@ export class ProviderConfigResolver implements ProviderResolver<Provider> {
   /** The clients of one config (cached per config version), or why there are none. */
   async resolveConfig(found: AnyConfig): Promise<ProviderResolution<Provider>> {
     const key = configKey(found);
-    const version = `${found.config.metadata.uid ?? ""}:${found.config.metadata.resourceVersion ?? ""}`;
+    const version = configVersion(found);
     const cached = this.cache.get(key);
     if (cached && cached.version === version)
       return { ok: true, provider: cached.provider, fingerprint: `${key}@${version}` };
@@ -327,4 +329,21 @@ export class ProviderConfigResolver implements ProviderResolver<Provider> {
 
 function configKey(found: AnyConfig): string {
   return `${found.kind}/${found.config.metadata.namespace ?? ""}/${found.config.metadata.name ?? ""}`;
+}
+
+/**
+ * What makes a config's clients (and every decision of the objects using it) current: its spec
+ * and what its checks said. A status write that reports a fixed Secret changes it, so the clients
+ * are rebuilt and the objects re-run; the DeletionsStalled report, which only informs people,
+ * does not, so a teardown that stalls does not re-run every object using the config.
+ */
+function configVersion(found: AnyConfig): string {
+  const { metadata, spec, status } = found.config;
+  const checks = (status?.conditions ?? [])
+    .filter((c) => c.type !== DELETIONS_STALLED_CONDITION)
+    .map((c) => [c.type, c.status, c.reason, c.message]);
+  return `${metadata.uid ?? ""}:${metadata.generation ?? ""}:${createHash("sha256")
+    .update(JSON.stringify([spec, checks]))
+    .digest("base64url")
+    .slice(0, 16)}`;
 }

@@ -18,6 +18,8 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   metadataWrites = 0;
   /** A metadata write it answers true for fails as it would during an apiserver outage. */
   failMetadataWrite: ((patch: MetadataPatch) => boolean) | undefined;
+  /** A status write it answers true for fails so. */
+  failStatusWrite: ((status: ManagedStatus) => boolean) | undefined;
   readonly secrets = new Map<string, string>();
   private readonly objects = new Map<string, ManagedObject>();
   /** Cache copies held back from later writes (a lagging informer), by key. */
@@ -40,7 +42,7 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
       ...spec,
     };
     const generation = existing
-      ? JSON.stringify(existing.spec) === JSON.stringify(fullSpec)
+      ? sameJson(existing.spec, fullSpec)
         ? existing.metadata.generation
         : (existing.metadata.generation ?? 1) + 1
       : 1;
@@ -82,6 +84,11 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
         deletionTimestamp: "2026-01-01T00:00:00Z",
         resourceVersion: String(++this.rv),
       };
+  }
+
+  /** Gone at once, as when another client removes the last finalizer of a deleted object. */
+  vanish(kind: ManagedKind, name: string): void {
+    this.objects.delete(`${kind}/default/${name}`);
   }
 
   object(kind: ManagedKind, name: string): ManagedObject | undefined {
@@ -137,12 +144,13 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   // ObjectWriter
   async writeStatus(kind: ManagedKind, object: ManagedObject, status: ManagedStatus): Promise<ManagedObject> {
     this.statusWrites++;
+    if (this.failStatusWrite?.(status)) throw new Error("500 Internal Server Error: etcd timed out");
     const o = this.must(kind, object.metadata.name ?? "");
     if (o.metadata.resourceVersion !== object.metadata.resourceVersion)
       throw new Error("409 Conflict: stale resourceVersion");
     o.status = structuredClone(status);
     o.metadata = { ...o.metadata, resourceVersion: String(++this.rv) };
-    return structuredClone(o);
+    return written(o);
   }
 
   async patchMetadata(
@@ -171,7 +179,7 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
     if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0) {
       this.objects.delete(`${kind}/default/${name}`);
     }
-    return structuredClone(o);
+    return written(o);
   }
 
   // EventSink
@@ -186,7 +194,25 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
 
   private must(kind: ManagedKind, name: string): ManagedObject {
     const o = this.objects.get(`${kind}/default/${name}`);
-    if (!o) throw new Error(`404 ${kind} ${name} not found`);
+    if (!o)
+      throw Object.assign(new Error(`404 ${kind} ${name} not found`), { name: "ApiError", status: 404 });
     return o;
+  }
+}
+
+/**
+ * The object as a write answers it. The spec is shared, not cloned: the real client parses the
+ * answer (JSON.parse copes with any depth), where structuredClone would overflow on hostile specs.
+ */
+function written(o: ManagedObject): ManagedObject {
+  return { ...o, metadata: structuredClone(o.metadata), status: structuredClone(o.status) };
+}
+
+/** Specs too deep to serialize (hostile input) count as changed. */
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
   }
 }

@@ -367,6 +367,32 @@ describe("emptyBeforeDelete never bypasses Object Lock retention", () => {
 });
 
 describe("policies, import and ownership", () => {
+  it("a policy nested thousands of levels deep stalls naming the field instead of crashing, and deletes", async () => {
+    const name = cloudName("deep");
+    let value: unknown = "vpc-1";
+    for (let i = 0; i < 3_000; i++) value = { x: value };
+    await env.apply(
+      bucket("deep", {
+        bucketName: name,
+        policy: {
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "s3:GetObject",
+              Condition: { StringEquals: { "aws:SourceVpc": value } },
+            },
+          ],
+        },
+      }),
+    );
+    await env.waitCondition("deep", "Stalled", "True", "InvalidSpec");
+    const ready = await env.condition("deep", "Ready");
+    expect(ready?.message).toContain("spec.policy.Statement[0].Condition.StringEquals.aws:SourceVpc.x");
+    expect(await bucketExists(name)).toBe(false);
+    await env.remove("deep");
+    await env.waitGone("deep");
+  });
+
   it("deletionPolicy Orphan keeps the bucket", async () => {
     const name = cloudName("orphan");
     await env.apply(bucket("orphan", { bucketName: name, deletionPolicy: "Orphan" }));

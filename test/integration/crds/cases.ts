@@ -308,6 +308,48 @@ export const rejectedCreates: RejectedCreate[] = [
     message: "metadata.name is not a valid bucket name",
   },
   {
+    name: "reserved bucket name: punycode prefix",
+    manifest: bucket("r0", { bucketName: "xn--logs" }),
+    field: "spec.bucketName",
+    message: "S3 reserves them",
+  },
+  {
+    name: "reserved bucket name: access point alias suffix",
+    manifest: bucket("r1", { bucketName: "logs-s3alias" }),
+    field: "spec.bucketName",
+    message: "S3 reserves them",
+  },
+  {
+    name: "reserved bucket name: Object Lambda suffix",
+    manifest: bucket("r2", { bucketName: "logs--ol-s3" }),
+    field: "spec.bucketName",
+    message: "S3 reserves them",
+  },
+  {
+    name: "reserved bucket name: directory bucket suffix",
+    manifest: bucket("r3", { bucketName: "logs--x-s3" }),
+    field: "spec.bucketName",
+    message: "S3 reserves them",
+  },
+  {
+    name: "reserved bucket name: sthree- prefix",
+    manifest: bucket("r4", { bucketName: "sthree-logs" }),
+    field: "spec.bucketName",
+    message: "S3 reserves them",
+  },
+  {
+    name: "reserved bucket name from metadata.name",
+    manifest: bucket("xn--assets"),
+    field: "spec.bucketName",
+    message: "metadata.name is the bucket name",
+  },
+  {
+    name: "bucket tag key with the aws: prefix S3 reserves",
+    manifest: bucket("rt", { tags: { "AWS:cloudformation": "x" } }),
+    field: "spec.tags",
+    message: 'tag keys starting with "aws:" are reserved by the cloud',
+  },
+  {
     name: "Object Lock without versioning",
     manifest: bucket("b6", { objectLock: { mode: "GOVERNANCE", days: 7 } }),
     field: "spec.objectLock",
@@ -348,6 +390,15 @@ export const rejectedCreates: RejectedCreate[] = [
     manifest: bucket("b12", { policy: { Statement: [{ Effect: "Maybe", Action: "s3:*" }] } }),
     field: "spec.policy.Statement[0].Effect",
     message: 'supported values: "Allow", "Deny"',
+  },
+  {
+    name: "policy statement with a key the policy language lacks",
+    manifest: bucket("pk", {
+      policy: { Statement: [{ Effect: "Allow", Action: "s3:*", Actoin: "s3:Get*" }] },
+    }),
+    // Strict field validation names the field in the message, not in a cause.
+    field: undefined,
+    message: 'unknown field "spec.policy.Statement[0].Actoin"',
   },
   {
     name: "lifecycle rule without an action",
