@@ -34,13 +34,16 @@ const DOC = path.join(ROOT, "docs/gitops.md");
 const BEGIN = "<!-- verdicts:begin (measured by test/integration/deploy/gitops-verdicts.test.ts) -->";
 const END = "<!-- verdicts:end -->";
 
+// A first build on a machine with empty Go caches takes about 5 minutes (2 cores); then it is cached.
+const BUILD_TIMEOUT_MS = 900_000;
+
 let measured: Verdicts[];
 let tmp: string;
 beforeAll(() => {
-  verdictsBin();
+  verdictsBin(BUILD_TIMEOUT_MS);
   measured = verdicts(STATES.map((s) => s.object));
   tmp = mkdtempSync(path.join(os.tmpdir(), "verdicts-"));
-});
+}, BUILD_TIMEOUT_MS);
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });

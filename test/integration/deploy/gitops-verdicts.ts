@@ -29,10 +29,10 @@ export const ARGOCD_CM = path.join(ROOT, "config/gitops/argocd-cm-health.yaml");
 export const FLUX_EXPRS = path.join(ROOT, "config/gitops/flux-healthcheckexprs.yaml");
 
 let bin: string | undefined;
-export function verdictsBin(): string {
+export function verdictsBin(timeoutMs = 900_000): string {
   bin ??= execFileSync(path.join(ROOT, "scripts/verdicts-bin"), {
     encoding: "utf8",
-    timeout: 600_000,
+    timeout: timeoutMs,
   }).trim();
   return bin;
 }
