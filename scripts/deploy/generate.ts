@@ -3,6 +3,7 @@
 //   scripts/deploy/rbac.ts -> config/rbac/*.yaml and charts/clouddigit-operator/templates/_rbac-rules.tpl
 //   config/crd/*.yaml      -> charts/clouddigit-operator/templates/crds/*.yaml (kept on uninstall)
 //   config/gitops/argocd-health.lua -> config/gitops/argocd-cm-health.yaml (one key per kind)
+//   scripts/deploy/flux-health.ts   -> config/gitops/flux-healthcheckexprs.yaml (one entry per kind)
 //   scripts/deploy/dashboard.ts     -> charts/clouddigit-operator/dashboards/clouddigit-operator.json
 // Usage: scripts/with-node --import tsx scripts/deploy/generate.ts [--check]
 // With --check nothing is written; it exits 1 and names the files that differ.
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { allKinds } from "../../src/crds/index.ts";
 import { buildDashboard } from "./dashboard.ts";
+import { fluxHealthCheckExprs } from "./flux-health.ts";
 import { rulesFor, type PolicyRule } from "./rbac.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -165,6 +167,16 @@ function argoCdConfigMapPatch(): string {
   );
 }
 
+/** The healthCheckExprs block users paste under the spec of a Flux Kustomization. */
+function fluxHealthCheckFile(): string {
+  return (
+    HEADER +
+    "# Flux health checks for every clouddigit.ai kind (Flux v2.5.0 or later): paste this block under\n" +
+    "# the spec of each Kustomization that applies Cloud Digit objects with wait: true (docs/gitops.md).\n" +
+    yamlDoc({ healthCheckExprs: fluxHealthCheckExprs() })
+  );
+}
+
 export const DASHBOARD_FILE = "charts/clouddigit-operator/dashboards/clouddigit-operator.json";
 
 /** Every generated file, by path relative to the repository root. */
@@ -175,6 +187,7 @@ export function renderDeployFiles(): Map<string, string> {
   for (const [name, text] of chartCrdFiles())
     out.set(`charts/clouddigit-operator/templates/crds/${name}`, text);
   out.set("config/gitops/argocd-cm-health.yaml", argoCdConfigMapPatch());
+  out.set("config/gitops/flux-healthcheckexprs.yaml", fluxHealthCheckFile());
   out.set(DASHBOARD_FILE, `${JSON.stringify(buildDashboard(), null, 2)}\n`);
   return out;
 }
