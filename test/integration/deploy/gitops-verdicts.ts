@@ -2,10 +2,8 @@
 // kstatus, Argo CD's health assessment with config/gitops/argocd-cm-health.yaml, Flux's
 // healthCheckExprs evaluator with config/gitops/flux-healthcheckexprs.yaml).
 // Conditions come from the operator's own conditionsFor() wherever it writes the state. The states
-// marked HAND-BUILT are shapes the operator change for issue 16 writes (the paused shape as on main
-// at ffd8f47, DeletionsStalled on provider configurations) or the provider configuration status
-// (src/controllers/provider/status.ts); switch them to the operator's code once it is on this
-// branch.
+// marked HAND-BUILT are the provider configuration's conditions, written as
+// src/controllers/provider/status.ts writes them (Ready, DeletionsStalled).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { Condition } from "../../../src/runtime/conditions.ts";
@@ -105,13 +103,9 @@ const STALLED = conditions({
 });
 const PAUSE_MESSAGE =
   'reconciliation is paused by the annotation clouddigit.ai/paused: "true"; remove it to resume';
-/** HAND-BUILT: what the operator writes on a paused object (main at ffd8f47), given the Ready to keep. */
-export const paused = (ready: Condition) => [
-  ready,
-  cond("Synced", "False", "ReconcilePaused", PAUSE_MESSAGE),
-  cond("Reconciling", "False", "ReconcilePaused"),
-  cond("Stalled", "False", "ReconcilePaused"),
-];
+/** What the operator writes on a paused object, given what it wrote before. */
+export const paused = (previous?: Condition[]) => conditions({ kind: "paused" }, previous);
+/** A Ready=False on a pause before any create, as the operator wrote it before issue 16 (hand-built). */
 export const NEVER_CREATED_PAUSED = cond("Ready", "False", "ReconcilePaused", PAUSE_MESSAGE);
 export const PAUSED = { [PAUSED_ANNOTATION]: "true" };
 const STALLED_DELETIONS =
@@ -216,17 +210,15 @@ export const STATES: State[] = [
   {
     name: "paused before the first create",
     writes:
-      '`clouddigit.ai/paused: "true"`; `Ready=False`, `Synced=False` (ReconcilePaused), generation observed',
-    object: object({ annotations: PAUSED, conditions: paused(NEVER_CREATED_PAUSED) }),
-    want: ["InProgress", "Suspended", "Current"],
-    handBuilt: true,
+      '`clouddigit.ai/paused: "true"`; no `Ready`, `Synced=False` (ReconcilePaused), generation observed',
+    object: object({ annotations: PAUSED, conditions: paused() }),
+    want: ["Current", "Suspended", "Current"],
   },
   {
     name: "paused after Ready",
     writes: "the same; last `Ready=True` kept, `Synced=False` (ReconcilePaused)",
-    object: object({ annotations: PAUSED, conditions: paused(READY[0] as Condition) }),
+    object: object({ annotations: PAUSED, conditions: paused(READY) }),
     want: ["Current", "Suspended", "Current"],
-    handBuilt: true,
   },
   {
     name: "deleting",
