@@ -4,19 +4,11 @@
 // way, against the run's real kube-apiserver and a sandbox on loopback. The chart's probes run as
 // the kubelet runs them. The token is rotated and the old one revoked while the operator works:
 // it must carry on with the new one, without a restart.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import * as k8s from "@kubernetes/client-node";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { resourceType, SECRET_RESOURCE } from "../../src/controllers/kube/resources.ts";
-import { KubeClient } from "../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../src/runtime/resource.ts";
-import { installCrds } from "../integration/controllers/manifests.ts";
-import { applyAsAdmin } from "../integration/deploy/support.ts";
-import { providerConfig, PROJECT, isConverged, type ManagedObj } from "../reliability/support.ts";
-import { createNamespace, testCluster } from "../support/cluster.ts";
+import { isConverged, type ManagedObj } from "../reliability/support.ts";
 import { waitUntil } from "../support/process.ts";
 import {
   applyChartIdentity,
@@ -26,42 +18,19 @@ import {
   leaseHolder,
   podman,
   Prober,
-  removeContainers,
-  renderChart,
-  runOperatorContainer,
-  ServiceAccountMount,
+  startImageEnv,
   statusWithToken,
+  type ImageEnv,
   type OperatorContainer,
-  type RenderedChart,
+  type ServiceAccountMount,
 } from "./support.ts";
 
-const TOKEN = "cd_image_in_cluster_token";
-let dir: string;
-let client: KubeClient;
-let core: k8s.CoreV1Api;
-let namespace: string;
-let sandbox: Sandbox;
-let chart: RenderedChart;
+let env: ImageEnv;
 let mount: ServiceAccountMount;
 let firstToken: string;
 let operator: OperatorContainer;
 let liveness: Prober;
 let readiness: Prober;
-
-async function apply(obj: KubeObject): Promise<void> {
-  const rt = obj.kind === "Secret" ? SECRET_RESOURCE : resourceType(obj.kind as "VPC");
-  await client.patch(
-    rt,
-    namespace,
-    obj.metadata.name ?? "",
-    { ...obj, metadata: { ...obj.metadata, namespace } },
-    "apply",
-    {
-      fieldManager: "image-tests",
-      force: true,
-    },
-  );
-}
 
 function vpc(name: string, octet: number): KubeObject {
   return {
@@ -77,7 +46,7 @@ async function waitReady(name: string): Promise<ManagedObj> {
   await waitUntil(
     `VPC ${name} Ready`,
     async () => {
-      last = await client.get<ManagedObj>(resourceType("VPC"), namespace, name);
+      last = await env.client.get<ManagedObj>(resourceType("VPC"), env.namespace, name);
       return isConverged(last);
     },
     { timeoutMs: 90_000, intervalMs: 250, whileAlive: operator.process },
@@ -92,46 +61,23 @@ function operatorLog(): string {
 }
 
 beforeAll(async () => {
-  const kc = testCluster().kubeConfig();
-  client = new KubeClient(kc);
-  core = kc.makeApiClient(k8s.CoreV1Api);
-  await installCrds(client);
-  namespace = await createNamespace(kc, "img");
-  dir = mkdtempSync(path.join(os.tmpdir(), "cd-image-"));
-  chart = await renderChart(namespace);
   // The ServiceAccount only: RBAC comes later, in the readiness test.
-  await applyAsAdmin(chart.objects.filter((o) => o.kind === "ServiceAccount"));
-  sandbox = await startSandbox({
-    tokens: [{ token: TOKEN, projects: [PROJECT], name: "image" }],
-    delays: { vpc: 200 },
-  });
-  await apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "cd-token" },
-    stringData: { token: TOKEN },
-  });
-  await apply(providerConfig("default", sandbox.url, "cd-token"));
-  mount = new ServiceAccountMount(path.join(dir, "serviceaccount"), namespace);
-  firstToken = await boundToken(client, core, namespace, chart.serviceAccount, "sa-token-1");
-  mount.write(firstToken);
-  operator = await runOperatorContainer({ name: `${namespace}-0`, chart, namespace, mount, logDir: dir });
-  liveness = new Prober(chart.container.livenessProbe!, operator.port);
-  readiness = new Prober(chart.container.readinessProbe!, operator.port);
+  env = await startImageEnv("img", { rbac: false, sandbox: { delays: { vpc: 200 } } });
+  ({ mount, token: firstToken } = await env.mount("sa"));
+  operator = await env.run(`${env.namespace}-0`, mount);
+  liveness = new Prober(env.chart.container.livenessProbe!, operator.port);
+  readiness = new Prober(env.chart.container.readinessProbe!, operator.port);
 });
 
 afterAll(async () => {
   liveness?.stop();
   readiness?.stop();
-  await operator?.process.stop(15_000);
-  await removeContainers(operator ? [operator.name] : []);
-  await sandbox?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe("the image in-cluster, as the chart runs it", () => {
   it("passes the chart's startup probe, is not ready until RBAC lets its caches sync, and stays live", async () => {
-    const startup = new Prober(chart.container.startupProbe!, operator.port);
+    const startup = new Prober(env.chart.container.startupProbe!, operator.port);
     await startup.untilSuccess(operator.process);
     liveness.start();
     readiness.start();
@@ -141,7 +87,7 @@ describe("the image in-cluster, as the chart runs it", () => {
       timeoutMs: 30_000,
     });
     expect(readiness.statuses.slice(0, 2)).toEqual([503, 503]);
-    await applyChartIdentity(chart);
+    await applyChartIdentity(env.chart);
     await waitUntil("readiness", async () => readiness.lastStatus === 200, {
       timeoutMs: 90_000,
       intervalMs: 500,
@@ -150,7 +96,7 @@ describe("the image in-cluster, as the chart runs it", () => {
     await waitUntil(
       "the Lease",
       async () =>
-        (await leaseHolder(client, namespace, chart.leaseName))?.spec?.holderIdentity?.startsWith(
+        (await leaseHolder(env.client, env.namespace, env.chart.leaseName))?.spec?.holderIdentity?.startsWith(
           operator.name,
         ) === true,
       {
@@ -161,9 +107,9 @@ describe("the image in-cluster, as the chart runs it", () => {
     expect(liveness.statuses.every((s) => s === 200)).toBe(true);
     const c = await inspect(operator.name);
     expect(c.user).toBe("65532:65532");
-    expect(c.memory).toBe(bytesOf(String(chart.container.resources?.limits?.memory)));
+    expect(c.memory).toBe(bytesOf(String(env.chart.container.resources?.limits?.memory)));
     // The chart's memory settings reached the operator process (PID 1) and Node honours them.
-    const memory = (chart.container.env ?? []).filter((e) => /^(NODE_OPTIONS|MALLOC_)/.test(e.name));
+    const memory = (env.chart.container.env ?? []).filter((e) => /^(NODE_OPTIONS|MALLOC_)/.test(e.name));
     expect(memory.map((e) => e.name).sort()).toEqual([
       "MALLOC_ARENA_MAX",
       "MALLOC_MMAP_THRESHOLD_",
@@ -187,16 +133,19 @@ describe("the image in-cluster, as the chart runs it", () => {
   });
 
   it("keeps working after its token is rotated and the old one revoked, without a restart", async () => {
-    await apply(vpc("before-rotation", 1));
+    await env.apply(vpc("before-rotation", 1));
     await waitReady("before-rotation");
     const started = await inspect(operator.name);
 
-    mount.write(await boundToken(client, core, namespace, chart.serviceAccount, "sa-token-2"));
-    await client.delete(SECRET_RESOURCE, namespace, "sa-token-1");
+    mount.write(
+      await boundToken(env.client, env.core, env.namespace, env.chart.serviceAccount, "sa-token-2"),
+    );
+    await env.client.delete(SECRET_RESOURCE, env.namespace, "sa-token-1");
     // The first token is revoked: the API server refuses it from now on.
     await waitUntil(
       "the first token refused",
-      async () => (await statusWithToken(firstToken, `/api/v1/namespaces/${namespace}/configmaps`)) === 401,
+      async () =>
+        (await statusWithToken(firstToken, `/api/v1/namespaces/${env.namespace}/configmaps`)) === 401,
       {
         timeoutMs: 30_000,
         intervalMs: 250,
@@ -204,19 +153,19 @@ describe("the image in-cluster, as the chart runs it", () => {
     );
     const revokedAt = Date.now();
 
-    await apply(vpc("after-rotation", 2));
+    await env.apply(vpc("after-rotation", 2));
     const after = await waitReady("after-rotation");
     expect(after.status?.id).toBeDefined();
     // The Lease is still renewed by the same holder: the renewals carry the new token.
     await waitUntil(
       "a Lease renewal after the revocation",
       async () => {
-        const lease = await leaseHolder(client, namespace, chart.leaseName);
+        const lease = await leaseHolder(env.client, env.namespace, env.chart.leaseName);
         return Date.parse(lease?.spec?.renewTime ?? "") > revokedAt + 1_000;
       },
       { timeoutMs: 30_000, intervalMs: 500, whileAlive: operator.process },
     );
-    const lease = await leaseHolder(client, namespace, chart.leaseName);
+    const lease = await leaseHolder(env.client, env.namespace, env.chart.leaseName);
     expect(lease?.spec?.holderIdentity?.startsWith(operator.name)).toBe(true);
     expect(await inspect(operator.name)).toMatchObject({
       running: true,
@@ -231,7 +180,7 @@ describe("the image in-cluster, as the chart runs it", () => {
   it("on SIGTERM releases the Lease and exits 0 within the chart's grace period", async () => {
     liveness.stop();
     readiness.stop();
-    const grace = (chart.pod.terminationGracePeriodSeconds ?? 30) * 1000;
+    const grace = (env.chart.pod.terminationGracePeriodSeconds ?? 30) * 1000;
     await podman(["kill", "--signal", "TERM", operator.name]);
     const code = await Promise.race([
       operator.process.exited,
@@ -239,6 +188,8 @@ describe("the image in-cluster, as the chart runs it", () => {
     ]);
     expect(code).toBe(0);
     expect(operatorLog()).toContain("manager stopped");
-    expect((await leaseHolder(client, namespace, chart.leaseName))?.spec?.holderIdentity ?? "").toBe("");
+    expect(
+      (await leaseHolder(env.client, env.namespace, env.chart.leaseName))?.spec?.holderIdentity ?? "",
+    ).toBe("");
   });
 });

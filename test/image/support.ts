@@ -6,6 +6,7 @@ import {
   chmodSync,
   chownSync,
   mkdirSync,
+  mkdtempSync,
   readlinkSync,
   renameSync,
   rmSync,
@@ -13,16 +14,21 @@ import {
   writeFileSync,
 } from "node:fs";
 import https from "node:https";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { inject } from "vitest";
-import { SECRET_RESOURCE } from "../../src/controllers/kube/resources.ts";
-import type { KubeClient } from "../../src/runtime/kube-client.ts";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/server.ts";
+import type { ManagedKind } from "../../src/controllers/generic/actuator.ts";
+import { resourceType, SECRET_RESOURCE } from "../../src/controllers/kube/resources.ts";
+import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { LEASE_RESOURCE, type Lease } from "../../src/runtime/leader-election.ts";
 import type { KubeObject } from "../../src/runtime/resource.ts";
 import { applyAsAdmin, helmTemplate, parseObjects, RBAC_KINDS } from "../integration/deploy/support.ts";
-import { testCluster } from "../support/cluster.ts";
+import { installCrds } from "../integration/controllers/manifests.ts";
+import { PROJECT, providerConfig } from "../reliability/support.ts";
+import { createNamespace, testCluster } from "../support/cluster.ts";
 import { freePort, startProcess, waitUntil, type ManagedProcess } from "../support/process.ts";
 import type { ImageUnderTest } from "./global-setup.ts";
 
@@ -407,4 +413,88 @@ export async function waitListening(c: OperatorContainer): Promise<void> {
       whileAlive: c.process,
     },
   );
+}
+
+// --- one test file's world -----------------------------------------------------------------------
+
+export const SANDBOX_TOKEN = "cd_image_tier_token";
+
+/**
+ * A namespace with the chart rendered for it (namespace-scoped mode), its ServiceAccount (and its
+ * RBAC unless `rbac: false`), the CRDs, a sandbox on loopback and a ProviderConfig "default" for it.
+ */
+export interface ImageEnv {
+  client: KubeClient;
+  core: k8s.CoreV1Api;
+  namespace: string;
+  dir: string;
+  chart: RenderedChart;
+  sandbox: Sandbox;
+  containers: OperatorContainer[];
+  apply(obj: KubeObject): Promise<void>;
+  /** A service-account mount holding a fresh token bound to the Secret `<name>-token-1`. */
+  mount(name: string): Promise<{ mount: ServiceAccountMount; token: string }>;
+  run(name: string, mount: ServiceAccountMount): Promise<OperatorContainer>;
+  close(): Promise<void>;
+}
+
+export async function startImageEnv(
+  prefix: string,
+  opts: { rbac: boolean; sandbox?: SandboxOptions },
+): Promise<ImageEnv> {
+  const kc = testCluster().kubeConfig();
+  const client = new KubeClient(kc);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await installCrds(client);
+  const namespace = await createNamespace(kc, prefix);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cd-image-"));
+  const chart = await renderChart(namespace);
+  if (opts.rbac) await applyChartIdentity(chart);
+  else await applyAsAdmin(chart.objects.filter((o) => o.kind === "ServiceAccount"));
+  const sandbox = await startSandbox({
+    tokens: [{ token: SANDBOX_TOKEN, projects: [PROJECT], name: "image" }],
+    ...opts.sandbox,
+  });
+  const env: ImageEnv = {
+    client,
+    core,
+    namespace,
+    dir,
+    chart,
+    sandbox,
+    containers: [],
+    async apply(obj) {
+      const rt = obj.kind === "Secret" ? SECRET_RESOURCE : resourceType(obj.kind as ManagedKind);
+      const body = { ...obj, metadata: { ...obj.metadata, namespace } };
+      await client.patch(rt, namespace, obj.metadata.name ?? "", body, "apply", {
+        fieldManager: "image-tests",
+        force: true,
+      });
+    },
+    async mount(name) {
+      const mount = new ServiceAccountMount(path.join(dir, `${name}-serviceaccount`), namespace);
+      const token = await boundToken(client, core, namespace, chart.serviceAccount, `${name}-token-1`);
+      mount.write(token);
+      return { mount, token };
+    },
+    async run(name, mount) {
+      const c = await runOperatorContainer({ name, chart, namespace, mount, logDir: dir });
+      env.containers.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.all(env.containers.map((c) => c.process.stop(15_000)));
+      await removeContainers(env.containers.map((c) => c.name));
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await env.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "cd-token" },
+    stringData: { token: SANDBOX_TOKEN },
+  });
+  await env.apply(providerConfig("default", sandbox.url, "cd-token"));
+  return env;
 }
