@@ -62,7 +62,8 @@ export default defineConfig({
         ? [
             {
               // The real image (scripts/image builds it from the Dockerfile) run with podman against
-              // the real apiserver, after every other tier: its failover test counts seconds.
+              // the real apiserver. Its own group: after unit, before the one-file-at-a-time tiers
+              // (vitest runs those last), never beside them, since its failover test counts seconds.
               test: {
                 name: "image",
                 include: ["test/image/**/*.test.ts"],
