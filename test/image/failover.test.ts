@@ -15,6 +15,9 @@ import {
   MANAGED_KINDS,
   OwnershipLedger,
   PROJECT,
+  TAKEOVER_BOUND_MS,
+  waitCloudWrites,
+  waitNewHolder,
   type ManagedObj,
 } from "../reliability/support.ts";
 import { waitUntil } from "../support/process.ts";
@@ -27,15 +30,8 @@ import {
   type OperatorContainer,
 } from "./support.ts";
 
-/** The binary's leader-election defaults (the chart sets none): lease 15 s, retry period 2 s. */
-const LEASE_MS = 15_000;
-const RETRY_MS = 2_000;
-/**
- * The standby may have read the last renewal up to one jittered (+20%) retry period late and
- * notices the expiry at its next attempt: lease + 2 x retry x 1.2, plus 2 s for a loaded 2-core
- * machine (the same bound as test/reliability/failover.test.ts).
- */
-const TAKEOVER_BOUND_MS = LEASE_MS + 2 * RETRY_MS * 1.2 + 2_000;
+// The takeover bound (lease + 2 x retry x 1.2 + 2 s) is the reliability tier's: the chart sets no
+// leader-election timings, so the binary's defaults apply.
 const GROUPS = 6;
 
 const random = seededRandom(17);
@@ -95,26 +91,13 @@ describe("two containers of the image on one Lease", () => {
     await inBatches(objects, 10, (o) => env.apply(o));
     // Kill after a seeded number (3-10) of cloud writes: creates are in flight.
     const writes = 3 + Math.floor(random() * 8);
-    await waitUntil(
-      `${writes} cloud writes`,
-      async () => env.sandbox.calls({ since }).filter((c) => c.method !== "GET").length >= writes,
-      { timeoutMs: 60_000, intervalMs: 20 },
-    );
+    await waitCloudWrites(env.sandbox, since, writes);
     await podman(["kill", "--signal", "KILL", leader.name]);
     const killedAt = Date.now();
     expect(await leader.process.exited).not.toBe(0);
-
-    let newHolder: string | undefined;
-    await waitUntil(
-      "a new lease holder",
-      async () => {
-        newHolder = await holder();
-        return newHolder !== undefined && newHolder !== oldHolder;
-      },
-      { timeoutMs: 60_000, intervalMs: 100, whileAlive: standby.process },
-    );
+    const newHolder = await waitNewHolder(holder, oldHolder, standby.process);
     const takeoverMs = Date.now() - killedAt;
-    expect(newHolder?.startsWith(`${standby.name}_`)).toBe(true);
+    expect(newHolder.startsWith(`${standby.name}_`)).toBe(true);
     expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
     console.log(
       `[image] failover: killed after ${writes} cloud writes, standby took the Lease in ${takeoverMs} ms`,
