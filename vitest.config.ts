@@ -1,6 +1,18 @@
+import { spawnSync } from "node:child_process";
 import { defineConfig } from "vitest/config";
 
-// Three tiers: unit (no external processes), integration (real kube-apiserver + etcd, and the
+// The image tier needs podman (scripts/setup installs it as root on Debian). Where it is missing
+// the tier is left out with this message, and everything else runs.
+const podman = spawnSync("podman", ["--version"], { encoding: "utf8" });
+const withImage = podman.status === 0;
+if (!withImage) {
+  process.stderr.write(
+    "[image] podman not found: the image tier (test/image) does not run here; install podman, runc, " +
+      "debootstrap and binutils (scripts/setup does as root with apt-get)\n",
+  );
+}
+
+// Tiers: unit (no external processes), integration (real kube-apiserver + etcd, and the
 // other real components where a test needs them), e2e (the whole operator against everything).
 // The control plane is started once per run by test/support/global-setup.ts and shared.
 export default defineConfig({
@@ -46,6 +58,24 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...(withImage
+        ? [
+            {
+              // The real image (scripts/image builds it from the Dockerfile) run with podman against
+              // the real apiserver. Its own group: after unit, before the one-file-at-a-time tiers
+              // (vitest runs those last), never beside them, since its failover test counts seconds.
+              test: {
+                name: "image",
+                include: ["test/image/**/*.test.ts"],
+                globalSetup: ["./test/support/global-setup.ts", "./test/image/global-setup.ts"],
+                testTimeout: 300_000,
+                hookTimeout: 300_000,
+                fileParallelism: false,
+                sequence: { groupOrder: 1 },
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

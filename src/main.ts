@@ -14,6 +14,7 @@ import type { ReconcilerTiming } from "./controllers/generic/reconciler.ts";
 import { CLIENT_REDACT_PATHS } from "./client/logging.ts";
 import { createLogger, type Logger, type LoggerSetup } from "./shared/logging.ts";
 import { LeadershipLostError, Manager } from "./runtime/manager.ts";
+import { useRotatingTokenFile } from "./runtime/token-file.ts";
 
 const duration = z
   .string()
@@ -124,8 +125,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
 function kubeConfigFor(config: OperatorConfig): KubeConfig {
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  else if (process.env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+    // The kubelet rotates the projected token; use the new one at once, not up to 60 s later.
+    useRotatingTokenFile(kc);
+  } else kc.loadFromDefault();
   return kc;
 }
 

@@ -13,25 +13,22 @@ import {
   deleteAll,
   groupObjects,
   inBatches,
+  LEASE_MS,
   OwnershipLedger,
   PROJECT,
   rateFigures,
   recordFigures,
+  RETRY_MS,
   secretScan,
   startReliabilityEnv,
+  TAKEOVER_BOUND_MS,
   waitAllGone,
+  waitCloudWrites,
   waitConverged,
+  waitNewHolder,
   type OperatorHandle,
   type ReliabilityEnv,
 } from "./support.ts";
-
-const LEASE_MS = 15_000;
-const RETRY_MS = 2_000;
-/**
- * The standby may have seen the last renewal up to one (jittered) retry period late, and notices
- * the expiry at its next attempt: lease + 2 x retry x 1.2, plus 2 s for a loaded 2-core machine.
- */
-const TAKEOVER_BOUND_MS = LEASE_MS + 2 * RETRY_MS * 1.2 + 2_000;
 
 const profile = reliabilityProfile();
 const random = seededRandom(profile.seed + 2);
@@ -86,22 +83,10 @@ describe(`failover (${profile.name} profile, seed ${profile.seed})`, () => {
     });
     // Kill after a seeded number (3-10) of cloud writes: creates are in flight.
     const writes = 3 + Math.floor(random() * 8);
-    await waitUntil(
-      `${writes} cloud writes`,
-      async () => env.sandbox.calls({ since }).filter((c) => c.method !== "GET").length >= writes,
-      { timeoutMs: 60_000, intervalMs: 20 },
-    );
+    await waitCloudWrites(env.sandbox, since, writes);
     await leader.process.kill();
     const killedAt = Date.now();
-    let newHolder: string | undefined;
-    await waitUntil(
-      "a new lease holder",
-      async () => {
-        newHolder = await holder();
-        return newHolder !== undefined && newHolder !== oldHolder;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    await waitNewHolder(holder, oldHolder);
     const takeoverMs = Date.now() - killedAt;
     await waitUntil(
       "the standby's first cloud write",

@@ -24,6 +24,43 @@ export const TENANT_TOKEN_LABEL = "tenant";
 export const MANAGED_KINDS: ManagedKind[] = ["VPC", "Subnet", "SSHKey", "Volume", "VM"];
 export const OWNER_TAG = "clouddigit.ai/owner";
 
+/** The operator binary's leader-election defaults: lease 15 s, retry period 2 s (+20% jitter). */
+export const LEASE_MS = 15_000;
+export const RETRY_MS = 2_000;
+/**
+ * How soon a standby must hold the Lease after the leader was killed: it may have seen the last
+ * renewal up to one (jittered) retry period late, and notices the expiry at its next attempt:
+ * lease + 2 x retry x 1.2, plus 2 s for a loaded 2-core machine.
+ */
+export const TAKEOVER_BOUND_MS = LEASE_MS + 2 * RETRY_MS * 1.2 + 2_000;
+
+/** Waits until the sandbox has answered `count` writes (any method but GET) since `since`. */
+export async function waitCloudWrites(sandbox: Sandbox, since: number, count: number): Promise<void> {
+  await waitUntil(
+    `${count} cloud writes`,
+    async () => sandbox.calls({ since }).filter((c) => c.method !== "GET").length >= count,
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+}
+
+/** Waits until the Lease (as `holder` reads it) has a holder other than `previous`; returns it. */
+export async function waitNewHolder(
+  holder: () => Promise<string | undefined>,
+  previous: string | undefined,
+  whileAlive?: ManagedProcess,
+): Promise<string> {
+  let current: string | undefined;
+  await waitUntil(
+    "a new lease holder",
+    async () => {
+      current = await holder();
+      return current !== undefined && current !== previous;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, whileAlive },
+  );
+  return current!;
+}
+
 /** Where figures and logs of a run go (outside the clone). */
 export const RESULTS_DIR = process.env.RELIABILITY_RESULTS_DIR ?? path.join(os.tmpdir(), "cd-reliability");
 

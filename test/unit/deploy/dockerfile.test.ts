@@ -1,5 +1,5 @@
-// What the image must be, checked on the Dockerfile and .dockerignore themselves (the image cannot
-// be built here; scripts/lint-dockerfile runs hadolint and scripts/image-smoke runs the file set).
+// What the image must be, checked on the Dockerfile and .dockerignore themselves (test/image checks
+// the image scripts/image builds from them; scripts/lint-dockerfile runs hadolint).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
