@@ -271,6 +271,13 @@ export function hostileCorpus(victim: Victim, seed: number): HostileCase[] {
   add("bucket-lifecycle-5k-rules", "bomb", "Bucket", {
     lifecycle: { rules: Array.from({ length: 5_000 }, (_, i) => ({ id: `r${i}`, expirationDays: 1 })) },
   });
+  // Free-form fields no schema can bound: the operator must stall naming the field, not overflow.
+  add("bucket-policy-action-3k-deep", "bomb", "Bucket", {
+    policy: { Version: "2012-10-17", Statement: [{ ...statement, Action: nested(3_000) }] },
+  });
+  add("bucket-policy-principal-3k-deep", "bomb", "Bucket", {
+    policy: { Version: "2012-10-17", Statement: [{ ...statement, Principal: { AWS: nested(3_000) } }] },
+  });
   add("vpc-deep-tags", "bomb", "VPC", vpc({ tags: nested(100) }));
   add("vpc-deep-spec", "bomb", "VPC", vpc({ extra: nested(1_000) }));
   add(
@@ -282,6 +289,19 @@ export function hostileCorpus(victim: Victim, seed: number): HostileCase[] {
 
   // Well-formed but wrong for the cloud: must end in a condition, not in a rejected cloud call.
   add("subnet-cidr-outside-vpc", "semantic", "Subnet", subnet({ cidr: "10.99.1.0/24" }));
+  // A 409 that cannot heal by retrying: must stall (Collision), not retry forever.
+  add("subnet-overlaps-sibling", "semantic", "Subnet", subnet({ cidr: "10.90.1.0/25" }));
+  // Names and tag keys S3 reserves: refused at admission, as real S3 refuses them.
+  add("bucket-name-punycode", "semantic", "Bucket", { bucketName: "xn--h-bucket" });
+  add("bucket-name-access-point-alias", "semantic", "Bucket", { bucketName: "h-bucket-s3alias" });
+  add("bucket-name-object-lambda", "semantic", "Bucket", { bucketName: "h-bucket--ol-s3" });
+  add("bucket-tag-aws-prefix", "semantic", "Bucket", {
+    bucketName: "h-tags",
+    tags: { "aws:createdBy": "me" },
+  });
+  add("bucket-policy-unknown-statement-key", "semantic", "Bucket", {
+    policy: { Statement: [{ ...statement, Actoin: "s3:*" }] },
+  });
   add("vm-unknown-flavor", "semantic", "VM", vm({ flavor: "std-999x999" }));
   add("vm-unknown-image", "semantic", "VM", vm({ image: "no-such-image-1" }));
   add("sshkey-blob-type-mismatch", "semantic", "SSHKey", { publicKey: mismatchedKey(random) });
