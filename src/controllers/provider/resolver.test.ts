@@ -3,7 +3,12 @@ import type { ProviderSettings } from "../../client/factory.ts";
 import type { ClusterProviderConfig, ProviderConfig } from "../../crds/provider-config.ts";
 import { NotConnected, type ManagedObject } from "../generic/actuator.ts";
 import { ProviderConfigResolver, type AnyConfig, type ProviderConfigResolverOptions } from "./resolver.ts";
-import { configStatusKey, ProviderConfigStatusReconciler, type ProviderConfigStatus } from "./status.ts";
+import {
+  configStatusKey,
+  ProviderConfigStatusReconciler,
+  type ProviderConfigStatus,
+  type ProviderConfigStatusOptions,
+} from "./status.ts";
 
 const TOKEN = "cd_secret_value_never_logged";
 
@@ -56,7 +61,11 @@ function object(
 }
 
 /** The status reconciler over `config`, recording (and applying) each status it writes. */
-function statusOf(resolver: ProviderConfigResolver, config: ProviderConfig) {
+function statusOf(
+  resolver: ProviderConfigResolver,
+  config: ProviderConfig,
+  extra: Partial<ProviderConfigStatusOptions> = {},
+) {
   const writes: ProviderConfigStatus[] = [];
   const status = new ProviderConfigStatusReconciler({
     resolver,
@@ -64,6 +73,7 @@ function statusOf(resolver: ProviderConfigResolver, config: ProviderConfig) {
       writes.push(s);
       config.status = s;
     },
+    ...extra,
   });
   const found: AnyConfig = { kind: "ProviderConfig", config };
   return { writes, status, found };
@@ -326,17 +336,7 @@ describe("ProviderConfig resolution", () => {
       },
     });
     let using = [deleting("young", 2), deleting("old", 11), deleting("refused", 1, true)];
-    const writes: ProviderConfigStatus[] = [];
-    const status = new ProviderConfigStatusReconciler({
-      resolver,
-      write: async (_found, s) => {
-        writes.push(s);
-        config.status = s;
-      },
-      deleting: () => using,
-      now: () => nowMs,
-    });
-    const found: AnyConfig = { kind: "ProviderConfig", config };
+    const { status, found } = statusOf(resolver, config, { deleting: () => using, now: () => nowMs });
     // The young deletion turns stalled in 8 minutes: the config looks again then.
     expect(await status.reconcile(found)).toEqual({ requeueAfterMs: 8 * 60_000 });
     expect(checks).toBe(1);

@@ -38,6 +38,17 @@ const vpc = (name: string, spec: Record<string, unknown>): KubeObject => ({
   spec,
 });
 
+/** The sample ProviderConfig under another name, reading its API token from `secret`. */
+function sampleConfigWithSecret(name: string, secret: string): KubeObject {
+  const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
+  if (!sample) throw new Error("the samples have no ProviderConfig");
+  const spec = structuredClone(sample.spec) as {
+    credentials: { apiToken: { secretRef: { name: string } } };
+  };
+  spec.credentials.apiToken.secretRef.name = secret;
+  return { ...sample, metadata: { name }, spec };
+}
+
 describe("ProviderConfig", () => {
   it("reports its endpoints and whether its credentials work", async () => {
     const pcResource = resourceType("ProviderConfig");
@@ -47,13 +58,7 @@ describe("ProviderConfig", () => {
     expect((await status("default"))?.endpoints?.api).toBe(env.sandbox.url);
     expect(readyOf(await status("default"))?.reason).toBe("CredentialsValid");
 
-    const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
-    if (!sample) throw new Error("the samples have no ProviderConfig");
-    const spec = structuredClone(sample.spec) as {
-      credentials: { apiToken: { secretRef: { name: string } } };
-    };
-    spec.credentials.apiToken.secretRef.name = "does-not-exist";
-    await env.apply({ ...sample, metadata: { name: "broken" }, spec });
+    await env.apply(sampleConfigWithSecret("broken", "does-not-exist"));
     await env.waitFor("broken Ready=False", async () => readyOf(await status("broken"))?.status === "False");
     expect(readyOf(await status("broken"))?.message).toContain(`Secret "${env.namespace}/does-not-exist"`);
   });
@@ -89,13 +94,7 @@ describe("ProviderConfig", () => {
       metadata: { name: "other-project" },
       stringData: { token: other },
     });
-    const sample = sampleObjects(env.sandbox.url).find((o) => o.kind === "ProviderConfig");
-    if (!sample) throw new Error("the samples have no ProviderConfig");
-    const spec = structuredClone(sample.spec) as {
-      credentials: { apiToken: { secretRef: { name: string } } };
-    };
-    spec.credentials.apiToken.secretRef.name = "other-project";
-    await env.apply({ ...sample, metadata: { name: "wrong-project" }, spec });
+    await env.apply(sampleConfigWithSecret("wrong-project", "other-project"));
     await env.waitFor(
       "wrong-project Ready=False",
       async () => readyOf(await status("wrong-project"))?.status === "False",
