@@ -333,6 +333,7 @@ export function hostileCorpus(victim: Victim, seed: number): HostileCase[] {
     "ProviderConfig",
     pc({ source: "APIToken", apiToken: { secretRef: { name: "s" } } }, { caBundle: "not a certificate" }),
   );
+  // A paused value that is neither true nor false pauses (the safe reading) with a Warning naming it.
   add(
     "vpc-paused-garbage",
     "semantic",

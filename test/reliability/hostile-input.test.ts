@@ -145,7 +145,9 @@ async function verdict(
   const stalled = conditions.find((c) => c.type === "Stalled" && c.status === "True");
   if (ready?.status === "True")
     return { ready: true, reason: ready.reason ?? "", message: ready.message ?? "" };
-  const telling = stalled ?? ready;
+  // A pause says so in Synced (no Ready before any create: kstatus reads a paused object as done).
+  const paused = conditions.find((c) => c.type === "Synced" && c.reason === "ReconcilePaused");
+  const telling = stalled ?? ready ?? paused;
   if (telling?.status && (telling.message ?? "") !== "" && telling.reason !== "Creating") {
     return { ready: false, reason: telling.reason ?? "", message: telling.message ?? "" };
   }
