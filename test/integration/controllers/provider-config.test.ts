@@ -104,6 +104,40 @@ describe("ProviderConfig", () => {
     expect(ready?.message).toContain(`not valid for project ${SAMPLE_PROJECT}`);
   });
 
+  it("names a deletion the cloud refuses in DeletionsStalled on the config, and clears it when the deletion completes", async () => {
+    const pcResource = resourceType("ProviderConfig");
+    const condition = async () =>
+      (
+        (await env.client.get(pcResource, env.namespace, "read-only")) as { status?: ConfigStatus }
+      ).status?.conditions?.find((c) => c.type === "DeletionsStalled");
+    env.sandbox.addToken({
+      token: "cd_read_only_token",
+      projects: [SAMPLE_PROJECT],
+      name: "ro",
+      readOnly: true,
+    });
+    await env.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "read-only" },
+      stringData: { token: "cd_read_only_token" },
+    });
+    await env.apply(sampleConfigWithSecret("read-only", "read-only"));
+    await env.waitFor("read-only config checked", async () => (await condition())?.status === "False");
+    // Created with the writable default config, then handed to the read-only one and deleted.
+    await env.apply(vpc("refused", { cidr: "10.4.0.0/16" }));
+    await env.waitCondition("VPC", "refused", "Ready", "True");
+    await env.apply(vpc("refused", { cidr: "10.4.0.0/16", providerConfigRef: { name: "read-only" } }));
+    await env.remove("VPC", "refused");
+    await env.waitFor("DeletionsStalled=True", async () => (await condition())?.status === "True");
+    expect((await condition())?.message).toContain(`${env.namespace}/VPC/refused: Forbidden`);
+    await env
+      .apply(vpc("refused", { cidr: "10.4.0.0/16", providerConfigRef: { name: "default" } }))
+      .catch(() => undefined);
+    await env.waitGone("VPC", "refused");
+    await env.waitFor("DeletionsStalled=False", async () => (await condition())?.status === "False");
+  });
+
   it("a rotated API token in the Secret is picked up without a restart", async () => {
     await env.apply(vpc("rotated", { cidr: "10.3.0.0/16", tags: { v: "1" } }));
     await env.waitCondition("VPC", "rotated", "Ready", "True");
