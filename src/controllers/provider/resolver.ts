@@ -338,6 +338,19 @@ function configKey(found: AnyConfig): string {
  * does not, so a teardown that stalls does not re-run every object using the config.
  */
 function configVersion(found: AnyConfig): string {
+  // Every reconcile asks (its memo fingerprint): hash each resourceVersion of a config once.
+  const seen = `${found.config.metadata.uid ?? ""}:${found.config.metadata.resourceVersion ?? ""}`;
+  const known = versionsSeen.get(seen);
+  if (known !== undefined) return known;
+  const version = contentVersion(found);
+  if (versionsSeen.size >= 1_000) versionsSeen.clear();
+  versionsSeen.set(seen, version);
+  return version;
+}
+
+const versionsSeen = new Map<string, string>();
+
+function contentVersion(found: AnyConfig): string {
   const { metadata, spec, status } = found.config;
   const checks = (status?.conditions ?? [])
     .filter((c) => c.type !== DELETIONS_STALLED_CONDITION)
