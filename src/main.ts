@@ -15,6 +15,7 @@ import { CLIENT_REDACT_PATHS } from "./client/logging.ts";
 import { createLogger, type Logger, type LoggerSetup } from "./shared/logging.ts";
 import { LeadershipLostError, Manager } from "./runtime/manager.ts";
 import { useRotatingTokenFile } from "./runtime/token-file.ts";
+import { INSTALLATION_ID_PATTERN, resolveInstallationID } from "./controllers/kube/installation.ts";
 
 const duration = z
   .string()
@@ -59,6 +60,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+$/)
     .default("clouddigit.ai"),
+  installationID: z
+    .string()
+    .regex(INSTALLATION_ID_PATTERN, "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    .optional(),
 });
 export type OperatorConfig = z.infer<typeof configSchema>;
 
@@ -86,6 +91,10 @@ const FLAGS = {
   "endpoint-domain": {
     env: "CLOUDDIGIT_ENDPOINT_DOMAIN",
     help: "domain of default endpoints (clouddigit.ai or mymine.space)",
+  },
+  "installation-id": {
+    env: "CLOUDDIGIT_INSTALLATION_ID",
+    help: "stable ID of this installation in ownership tags (default: from the kube-system namespace UID)",
   },
 } as const;
 
@@ -176,8 +185,10 @@ export async function startOperator(
     registry: manager.registry,
     logger: logger.child({ component: "client" }),
   });
+  const installation = await resolveInstallationID(manager.client, config.installationID);
   const operator = registerOperator({
     manager,
+    installation,
     factory,
     concurrency: config.concurrency,
     timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
@@ -185,7 +196,7 @@ export async function startOperator(
   });
   await manager.start();
   logger.info(
-    { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect },
+    { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect, installation },
     "operator started",
   );
   return {

@@ -4,6 +4,7 @@
 // such a caller does not belong here.
 import { CONFIG_MAP_RESOURCE, resourceType } from "../../src/controllers/kube/resources.ts";
 import { MANAGED_KINDS } from "../../src/controllers/kinds/index.ts";
+import { IDENTITY_NAMESPACE, NAMESPACE_RESOURCE } from "../../src/controllers/kube/installation.ts";
 import { DEFAULT_OPERATOR_TOKEN_PATH } from "../../src/crds/provider-config.ts";
 import { EVENT_RESOURCE } from "../../src/runtime/events.ts";
 import { LEASE_RESOURCE } from "../../src/runtime/leader-election.ts";
@@ -11,6 +12,7 @@ import { LEASE_RESOURCE } from "../../src/runtime/leader-election.ts";
 export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -120,6 +122,16 @@ export const GRANTS: readonly Grant[] = [
       verbs: ["patch"],
     },
     why: "ClusterProviderConfig status via writeStatus (src/controllers/provider/status.ts, src/controllers/operator.ts)",
+  },
+  {
+    scope: "cluster",
+    rule: {
+      apiGroups: [NAMESPACE_RESOURCE.group],
+      resources: [NAMESPACE_RESOURCE.plural],
+      resourceNames: [IDENTITY_NAMESPACE],
+      verbs: ["get"],
+    },
+    why: "the default installation ID is derived from the kube-system namespace's UID, read once at start (src/controllers/kube/installation.ts)",
   },
   {
     scope: "leaderElection",

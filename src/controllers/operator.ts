@@ -35,6 +35,8 @@ import { configStatusKey, ProviderConfigStatusReconciler } from "./provider/stat
 export interface OperatorOptions {
   manager: Manager;
   factory: ClientFactory;
+  /** This installation's ID, in every ownership tag (kube/installation.ts). */
+  installation: string;
   /** Parallel reconciles per kind. */
   concurrency?: number | undefined;
   timing?: Partial<ReconcilerTiming> | undefined;
@@ -109,6 +111,7 @@ export function registerOperator(opts: OperatorOptions): Operator {
   for (const kind of MANAGED_KINDS) {
     const reconciler = new ManagedReconciler({
       actuator: actuators[kind],
+      installation: opts.installation,
       cache,
       writer,
       events: sink,

@@ -90,6 +90,14 @@
     - clusterproviderconfigs/status
   verbs:
     - patch
+- apiGroups:
+    - ""
+  resources:
+    - namespaces
+  resourceNames:
+    - kube-system
+  verbs:
+    - get
 {{- end }}
 {{- define "clouddigit-operator.rules.leaderElection" -}}
 - apiGroups:

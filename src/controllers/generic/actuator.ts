@@ -82,6 +82,10 @@ export interface Operation<O extends ManagedObject, Client> {
   /** What `connect` returned for this object's ProviderConfig. */
   client: Client;
   object: O;
+  /** This operator installation's ID (kube/installation.ts), part of every ownership identity. */
+  installation: string;
+  /** The ownership tags alone (generic/ownership.ts). */
+  ownershipTags: Record<string, string>;
   /** Ownership tags plus the spec's tags: what the cloud resource should carry. */
   desiredTags: Record<string, string>;
   /** Stable across crashes and retries: the object's UID (plus a suffix per action). */
@@ -232,9 +236,10 @@ export interface Actuator<
   create(op: Operation<O, Client>): Promise<C | undefined>;
   /**
    * Per field: a change to write, or a verdict. MUST never report a change `update` cannot remove
-   * (an immutable field is not a change; an impossible one is a verdict).
+   * (an immutable field is not a change; an impossible one is a verdict). `ownership`: the
+   * ownership tags the resource must carry besides the spec's (`desiredTags` merges the two).
    */
-  diff(object: O, cloud: C, deps: Resolved): Array<Change | FieldVerdict>;
+  diff(object: O, cloud: C, deps: Resolved, ownership: Record<string, string>): Array<Change | FieldVerdict>;
   /** Applies (some of) the changes; MAY take one step of a multi-step change per call. */
   update(op: Operation<O, Client>, cloud: C, changes: Change[]): Promise<UpdateResult>;
   /** Deletes or starts deleting; MUST tolerate "already gone"; MAY first undo what blocks deletion. */

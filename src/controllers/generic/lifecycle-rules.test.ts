@@ -5,7 +5,13 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { CloudDigitError } from "../../client/errors.ts";
 import { PAUSED_ANNOTATION } from "../../crds/common.ts";
-import { WidgetProviders, WidgetStore, widgetActuator, type Widget } from "../testing/fake-actuator.ts";
+import {
+  TEST_INSTALLATION,
+  WidgetProviders,
+  WidgetStore,
+  widgetActuator,
+  type Widget,
+} from "../testing/fake-actuator.ts";
 import { FakeKube } from "../testing/fake-kube.ts";
 import type { ManagedKind } from "./actuator.ts";
 import { MAX_WRITES_PER_GENERATION } from "./convergence.ts";
@@ -29,6 +35,7 @@ class World {
 
   constructor(readonly kind: ManagedKind = BY_CLOUD) {
     this.reconciler = new ManagedReconciler({
+      installation: TEST_INSTALLATION,
       actuator: widgetActuator(kind, kind === BY_US ? "us" : "cloud"),
       cache: this.kube,
       writer: this.kube,
@@ -266,7 +273,7 @@ describe("adoption after a crash", () => {
     const object = world.kube.object(BY_CLOUD, "w");
     if (!object) throw new Error("no object");
     // The earlier process created the widget and crashed before recording its ID.
-    world.store.add({ id: "w-earlier", tags: ownershipTags(object, BY_CLOUD) });
+    world.store.add({ id: "w-earlier", tags: ownershipTags(object, BY_CLOUD, TEST_INSTALLATION) });
     world.kube.annotate(BY_CLOUD, "w", { [CREATE_PENDING_ANNOTATION]: "2026-01-01T00:00:00Z" });
     await world.converge();
     expect(world.status()?.id).toBe("w-earlier");

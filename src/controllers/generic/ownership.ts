@@ -10,22 +10,38 @@ export const OWNER_TAG = "clouddigit.ai/owner";
 export const NAME_TAG = "clouddigit.ai/name";
 /** Tag with the object's kind, so one UID never matches two kinds of resources. */
 export const KIND_TAG = "clouddigit.ai/kind";
+/** Tag with the ID of the operator installation managing the resource (kube/installation.ts). */
+export const INSTALLATION_TAG = "clouddigit.ai/installation";
 
 const MAX_TAG_VALUE = 256;
 
-export function ownershipTags(object: ManagedObject, kind: ManagedKind): Record<string, string> {
-  const { namespace = "", name = "", uid = "" } = object.metadata;
+export function ownershipTags(
+  object: ManagedObject,
+  kind: ManagedKind,
+  installation: string,
+): Record<string, string> {
+  const { uid = "" } = object.metadata;
   return {
     [OWNER_TAG]: uid,
+    [INSTALLATION_TAG]: installation,
     [KIND_TAG]: kind,
-    [NAME_TAG]: `${namespace}/${name}`.slice(0, MAX_TAG_VALUE),
+    [NAME_TAG]: nameIdentity(object),
   };
 }
 
+/** `<namespace>/<name>`: what an object is called, the same in a rebuilt cluster. */
+export function nameIdentity(object: ManagedObject): string {
+  const { namespace = "", name = "" } = object.metadata;
+  return `${namespace}/${name}`.slice(0, MAX_TAG_VALUE);
+}
+
 /** Desired tags: the spec's plus ours (ours win; CEL keeps users out of the reserved prefix anyway). */
-export function desiredTags(object: ManagedObject, kind: ManagedKind): Record<string, string> {
+export function desiredTags(
+  object: ManagedObject,
+  ownership: Record<string, string>,
+): Record<string, string> {
   const spec = object.spec as { tags?: Record<string, string> | undefined };
-  return { ...(spec.tags ?? {}), ...ownershipTags(object, kind) };
+  return { ...(spec.tags ?? {}), ...ownership };
 }
 
 export type Claim =

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Server, Subnet, Volume, Vpc } from "../rest/cloud-api.ts";
-import { KIND_TAG, NAME_TAG, OWNER_TAG } from "./ownership.ts";
+import { INSTALLATION_TAG, KIND_TAG, NAME_TAG, OWNER_TAG } from "./ownership.ts";
 import { type ManagedKind, type ManagedObject } from "./actuator.ts";
 import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./reconciler.ts";
-import { Harness } from "../testing/harness.ts";
+import { Harness, TEST_INSTALLATION } from "../testing/harness.ts";
 
 const vpcSpec = { cidr: "10.0.0.0/16", tags: { team: "web" } };
 const subnetSpec = { vpcRef: { name: "net" }, cidr: "10.0.1.0/24", zone: "bd-dha-1a" };
@@ -59,6 +59,7 @@ describe("create, observe, converge", () => {
     expect(vpc?.tags).toEqual({
       team: "web",
       [OWNER_TAG]: obj.metadata.uid,
+      [INSTALLATION_TAG]: TEST_INSTALLATION,
       [KIND_TAG]: "VPC",
       [NAME_TAG]: "default/net",
     });

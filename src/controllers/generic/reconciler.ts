@@ -79,6 +79,8 @@ export { DEFAULT_TIMING, type ReconcilerTiming } from "./timing.ts";
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource, Client, Provider> {
   actuator: Actuator<O, C, Client, Provider>;
+  /** This operator installation's ID: written into ownership tags, and what "ours" means. */
+  installation: string;
   cache: ObjectCache;
   writer: ObjectWriter;
   events: EventSink;
@@ -528,7 +530,7 @@ export class ManagedReconciler<
       // as the cloud keeps that key.
       if (isCreatePending(object)) {
         const found = await this.call("read", () =>
-          naming.findByTags(client, ownershipTags(object, this.kind), signal),
+          naming.findByTags(client, this.ownership(object), signal),
         );
         cloud = found.find((c) => !actuator.observe(c, object, new Resolved()).deleting) ?? found[0];
       }
@@ -638,7 +640,7 @@ export class ManagedReconciler<
     }
 
     // One verdict per field; changes go through the convergence guard, then one update.
-    const entries = actuator.diff(object, cloud, deps.resolved);
+    const entries = actuator.diff(object, cloud, deps.resolved, this.ownership(object));
     const changes = entries.filter(isChange);
     const generation = object.metadata.generation ?? 0;
     const admitted = this.guard.admit(key, generation, changes);
@@ -852,9 +854,7 @@ export class ManagedReconciler<
     let cloud: C | undefined;
     if (id) cloud = await this.call("read", () => this.read(client, id, object, signal));
     else if (naming.by === "cloud") {
-      const found = await this.call("read", () =>
-        naming.findByTags(client, ownershipTags(object, this.kind), signal),
-      );
+      const found = await this.call("read", () => naming.findByTags(client, this.ownership(object), signal));
       cloud = found[0];
     }
     observed.synced = true;
@@ -1033,10 +1033,13 @@ export class ManagedReconciler<
   }
 
   private operation(object: O, client: Client, deps: Resolved, signal?: AbortSignal): Operation<O, Client> {
+    const ownership = this.ownership(object);
     return {
       client,
       object,
-      desiredTags: desiredTags(object, this.kind),
+      installation: this.opts.installation,
+      ownershipTags: ownership,
+      desiredTags: desiredTags(object, ownership),
       idempotencyKey: object.metadata.uid ?? "",
       deps,
       secrets: this.opts.secrets,
@@ -1079,6 +1082,10 @@ export class ManagedReconciler<
     const written = await this.opts.writer.writeStatus(this.kind, object, status);
     object.metadata = written.metadata;
     return status;
+  }
+
+  private ownership(object: O): Record<string, string> {
+    return ownershipTags(object, this.kind, this.opts.installation);
   }
 
   private emit(object: O, type: EventType, reason: string, message: string): void {

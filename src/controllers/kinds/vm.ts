@@ -120,10 +120,10 @@ export const vmActuator: Actuator<VM, Server, CloudApi, Provider> = {
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     );
   },
-  diff(object, cloud, deps) {
+  diff(object, cloud, deps, ownership) {
     const { spec } = object;
     const changes: Change[] = [];
-    const tags = desiredTags(object, "VM");
+    const tags = desiredTags(object, ownership);
     if (!sameTags(tags, cloud.tags)) changes.push({ field: "tags", from: cloud.tags, to: tags });
     if (spec.flavor !== cloud.flavor) changes.push({ field: "flavor", from: cloud.flavor, to: spec.flavor });
     const running = cloud.state === "active";

@@ -26,8 +26,8 @@ export const volumeActuator: Actuator<VolumeObject, Volume, CloudApi, Provider> 
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     );
   },
-  diff(object, cloud) {
-    const changes: Change[] = tagsChange(desiredTags(object, "Volume"), cloud.tags);
+  diff(object, cloud, _deps, ownership) {
+    const changes: Change[] = tagsChange(desiredTags(object, ownership), cloud.tags);
     // Only growth is a change: a cloud volume larger than the spec (grown out of band) cannot shrink.
     if (object.spec.sizeGiB > cloud.size_gib)
       changes.push({ field: "sizeGiB", from: cloud.size_gib, to: object.spec.sizeGiB });

@@ -19,8 +19,8 @@ export const vpcActuator: Actuator<VPC, Vpc, CloudApi, Provider> = {
       },
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     ),
-  diff(object, cloud) {
-    const changes: Change[] = tagsChange(desiredTags(object, "VPC"), cloud.tags);
+  diff(object, cloud, _deps, ownership) {
+    const changes: Change[] = tagsChange(desiredTags(object, ownership), cloud.tags);
     const wanted = object.spec.description;
     if (wanted !== undefined && wanted !== (cloud.description ?? "")) {
       changes.push({ field: "description", from: cloud.description ?? "", to: wanted });

@@ -53,7 +53,8 @@ export function tagsOnly<R extends RestResource, Create>(
   collection: (api: CloudApi) => CollectionApi<R, Create, { tags?: Record<string, string> | undefined }>,
 ) {
   return {
-    diff: (object: ManagedObject, cloud: R): Change[] => tagsChange(desiredTags(object, kind), cloud.tags),
+    diff: (object: ManagedObject, cloud: R, _deps: unknown, ownership: Record<string, string>): Change[] =>
+      tagsChange(desiredTags(object, ownership), cloud.tags),
     async update(op: Operation<ManagedObject, CloudApi>, cloud: R): Promise<UpdateResult> {
       await collection(op.client).update(cloud.id, { tags: op.desiredTags }, { signal: op.signal });
       return "done";

@@ -13,6 +13,9 @@ import {
 } from "../generic/actuator.ts";
 import type { ProviderResolution, ProviderResolver } from "../generic/ports.ts";
 
+/** The installation ID the unit-test reconcilers run as. */
+export const TEST_INSTALLATION = "test-installation";
+
 export interface Widget {
   id: string;
   tags: Record<string, string>;

@@ -14,11 +14,14 @@ import type {
 import { ManagedReconciler, type ReconcilerTiming } from "../generic/reconciler.ts";
 import { actuators, MANAGED_KINDS } from "../kinds/index.ts";
 import type { Provider, S3Target } from "../provider/resolver.ts";
+import { TEST_INSTALLATION } from "./fake-actuator.ts";
 import { FakeCloud } from "./fake-cloud.ts";
 import { FakeKube } from "./fake-kube.ts";
 import { FakeS3 } from "./fake-s3.ts";
 
 /** The in-memory S3 as a config's S3 target; `workloadKeys`: the config names workload keys. */
+export { TEST_INSTALLATION };
+
 export function fakeS3Target(s3: FakeS3, workloadKeys: boolean): S3Target {
   return {
     s3: s3 as unknown as BucketApi,
@@ -106,6 +109,7 @@ export class Harness {
       kind,
       new ManagedReconciler({
         actuator: actuators[kind],
+        installation: TEST_INSTALLATION,
         cache: this.kube,
         writer: this.kube,
         events: this.kube,

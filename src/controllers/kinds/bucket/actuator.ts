@@ -12,7 +12,6 @@ import {
   type Operation,
   type RemoveResult,
 } from "../../generic/actuator.ts";
-import { ownershipTags } from "../../generic/ownership.ts";
 import type { Provider, S3Target } from "../../provider/resolver.ts";
 import { objectLockEnabled } from "./documents.ts";
 import {
@@ -61,8 +60,8 @@ async function readBucket(
   return { ...observation, id: name, endpoint: target.endpoint, region: target.region };
 }
 
-function plans(object: BucketObject, cloud: BucketResource) {
-  return planBucket(object.spec, cloud, ownershipTags(object, "Bucket"));
+function plans(object: BucketObject, cloud: BucketResource, ownership: Record<string, string>) {
+  return planBucket(object.spec, cloud, ownership);
 }
 
 export const bucketActuator: Actuator<BucketObject, BucketResource, S3Target, Provider> = {
@@ -82,8 +81,8 @@ export const bucketActuator: Actuator<BucketObject, BucketResource, S3Target, Pr
     if (answer !== "created") return undefined;
     return readBucket(op.client, name, op.object);
   },
-  diff(object, cloud) {
-    return plans(object, cloud).map((plan): Change | FieldVerdict => {
+  diff(object, cloud, _deps, ownership) {
+    return plans(object, cloud, ownership).map((plan): Change | FieldVerdict => {
       switch (plan.state) {
         case "Changed":
           return { field: plan.field, from: plan.from, to: plan.to };
@@ -103,7 +102,9 @@ export const bucketActuator: Actuator<BucketObject, BucketResource, S3Target, Pr
   },
   async update(op, cloud, changes) {
     const wanted = new Set(changes.map((c) => c.field));
-    const chosen = plans(op.object, cloud).filter((p) => p.state === "Changed" && wanted.has(p.field));
+    const chosen = plans(op.object, cloud, op.ownershipTags).filter(
+      (p) => p.state === "Changed" && wanted.has(p.field),
+    );
     const results = await applyPlans(op.client.s3, cloud.id, chosen);
     const refused = results.flatMap((r) =>
       r.state === "NotImplemented" || r.state === "Rejected"

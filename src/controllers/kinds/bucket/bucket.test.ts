@@ -8,7 +8,7 @@ import type { MetadataPatch, OutputWrite, OutputWriter, ProviderResolver } from 
 import { CREATE_PENDING_ANNOTATION, FINALIZER, ManagedReconciler } from "../../generic/reconciler.ts";
 import type { Provider } from "../../provider/resolver.ts";
 import { FakeS3 } from "../../testing/fake-s3.ts";
-import { fakeS3Target } from "../../testing/harness.ts";
+import { fakeS3Target, TEST_INSTALLATION } from "../../testing/harness.ts";
 import { bucketActuator, type BucketObject } from "./actuator.ts";
 
 const NS = "team";
@@ -79,6 +79,7 @@ class World {
     const stored = (object: ManagedObject): BucketObject => this.get(object.metadata.name ?? "");
     return new ManagedReconciler({
       actuator: bucketActuator,
+      installation: TEST_INSTALLATION,
       cache: {
         get: (_kind, _ns, name) =>
           this.frozen?.metadata.name === name ? this.frozen : this.objects.get(name),
