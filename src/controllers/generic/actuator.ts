@@ -121,6 +121,13 @@ export interface Change {
   to: unknown;
 }
 
+/** An immutable spec field whose cloud value differs (values appear in messages: no secrets). */
+export interface Mismatch {
+  field: string;
+  spec: unknown;
+  cloud: unknown;
+}
+
 /** A field that is not a change to write: in sync, or one the cloud cannot serve as asked. */
 export interface FieldVerdict {
   field: string;
@@ -240,6 +247,14 @@ export interface Actuator<
    * ownership tags the resource must carry besides the spec's (`desiredTags` merges the two).
    */
   diff(object: O, cloud: C, deps: Resolved, ownership: Record<string, string>): Array<Change | FieldVerdict>;
+  /**
+   * Immutable fields (those `diff` never reports as changes) whose cloud value differs from the
+   * spec. The reconciler checks them before it imports or adopts a resource it did not create for
+   * this object, and stalls (ImportMismatch, with this field-by-field list) rather than manage a
+   * resource that is not what the spec says. SHOULD cover every immutable spec field the cloud
+   * reports; fields the spec leaves empty are not compared. `deps` as far as they are known.
+   */
+  immutableMismatches?(object: O, cloud: C, deps: Resolved): Mismatch[];
   /** Applies (some of) the changes; MAY take one step of a multi-step change per call. */
   update(op: Operation<O, Client>, cloud: C, changes: Change[]): Promise<UpdateResult>;
   /** Deletes or starts deleting; MUST tolerate "already gone"; MAY first undo what blocks deletion. */
