@@ -6,6 +6,7 @@ import type { Provider } from "../provider/resolver.ts";
 import type { CloudApi, Subnet } from "../rest/cloud-api.ts";
 import { findBatched } from "../generic/collection-observer.ts";
 import { requireExisting, requireInCatalog } from "../rest/catalog-checks.ts";
+import { mismatches, refMismatch } from "./immutable.ts";
 
 export const subnetActuator: Actuator<SubnetObject, Subnet, CloudApi, Provider> = {
   ...restKind("Subnet", (api) => api.network.subnets),
@@ -38,6 +39,16 @@ export const subnetActuator: Actuator<SubnetObject, Subnet, CloudApi, Provider> 
       { name: cloudName(op.object), vpc_id: vpcId, cidr: spec.cidr, zone: spec.zone, tags: op.desiredTags },
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     );
+  },
+  immutableMismatches(object, cloud, deps) {
+    const { spec } = object;
+    const vpcRef = spec.vpcRef;
+    return mismatches([
+      { field: "cidr", spec: spec.cidr, cloud: cloud.cidr },
+      { field: "zone", spec: spec.zone, cloud: cloud.zone },
+      { field: "vpcID", spec: spec.vpcID, cloud: cloud.vpc_id },
+      refMismatch("vpcRef", vpcRef && { kind: "VPC", name: vpcRef.name }, deps, cloud.vpc_id),
+    ]);
   },
   observe: (cloud) =>
     observeByState(

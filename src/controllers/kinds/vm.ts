@@ -1,6 +1,7 @@
 // VM: flavor (resize), power state, attached volumes and tags follow the spec; everything else is
 // fixed at creation. A multi-step change (stop, resize, start) advances one step per reconcile,
 // each step observed before the next, so a crash in the middle resumes where it stopped.
+import { createHash } from "node:crypto";
 import type { VM } from "../../crds/vm.ts";
 import { desiredTags } from "../generic/ownership.ts";
 import {
@@ -8,6 +9,7 @@ import {
   type Actuator,
   type Change,
   type Dependency,
+  type Mismatch,
   type Operation,
   type Resolved,
 } from "../generic/actuator.ts";
@@ -16,6 +18,7 @@ import type { Provider } from "../provider/resolver.ts";
 import type { CloudApi, Server } from "../rest/cloud-api.ts";
 import { findBatched } from "../generic/collection-observer.ts";
 import { requireExisting, requireInCatalog } from "../rest/catalog-checks.ts";
+import { mismatches, refMismatch } from "./immutable.ts";
 
 const TRANSITIONAL = ["building", "starting", "stopping", "rebooting", "resizing", "deleting"];
 
@@ -47,6 +50,26 @@ async function userData(op: Operation<VM, CloudApi>): Promise<string | undefined
     );
   }
   return value;
+}
+
+/**
+ * The SSH keys the spec installs against those the VM has: a key the spec names (by ID, or by a
+ * reference whose ID is known) must be installed, and once every reference is known the VM must
+ * have no others. Fields as the spec names them; values are key IDs.
+ */
+function sshKeyMismatch(object: VM, cloud: Server, deps: Resolved): Mismatch | undefined {
+  const { sshKeyRefs = [], sshKeyIDs = [] } = object.spec;
+  if (sshKeyRefs.length === 0 && sshKeyIDs.length === 0) return undefined;
+  const refIds = sshKeyRefs.map((r) => deps.get({ kind: "SSHKey", name: r.name })?.id);
+  const known = [...new Set([...refIds.filter((id) => id !== undefined), ...sshKeyIDs])].sort();
+  const installed = [...new Set(cloud.ssh_key_ids)].sort();
+  const missing = known.some((id) => !installed.includes(id));
+  const extra = refIds.every((id) => id !== undefined) && installed.some((id) => !known.includes(id));
+  if (!missing && !extra) return undefined;
+  const field = [sshKeyRefs.length > 0 ? "sshKeyRefs" : "", sshKeyIDs.length > 0 ? "sshKeyIDs" : ""]
+    .filter(Boolean)
+    .join(" and ");
+  return { field, spec: known, cloud: installed };
 }
 
 export const vmActuator: Actuator<VM, Server, CloudApi, Provider> = {
@@ -137,6 +160,38 @@ export const vmActuator: Actuator<VM, Server, CloudApi, Provider> = {
       changes.push({ field: "volumes", from: cloud.volume_ids, to: { attach: toAttach, detach: toDetach } });
     }
     return changes;
+  },
+  // flavor, powerState and volumes are mutable (diff); userDataSecretRef is not compared (the
+  // Secret is read at creation only) and an inline userData only by its SHA-256.
+  immutableMismatches(object, cloud, deps) {
+    const { spec } = object;
+    const cloudUserData = cloud.user_data_sha256;
+    return mismatches([
+      { field: "image", spec: spec.image, cloud: cloud.image },
+      { field: "subnetID", spec: spec.subnetID, cloud: cloud.subnet_id },
+      refMismatch(
+        "subnetRef",
+        spec.subnetRef && { kind: "Subnet", name: spec.subnetRef.name },
+        deps,
+        cloud.subnet_id,
+      ),
+      sshKeyMismatch(object, cloud, deps),
+      { field: "bootVolumeSizeGiB", spec: spec.bootVolumeSizeGiB, cloud: cloud.boot_volume_size_gib },
+      { field: "publicIP", spec: spec.publicIP, cloud: Boolean(cloud.addresses.public_ip) },
+      {
+        field: "userData",
+        spec:
+          spec.userData === undefined
+            ? undefined
+            : `sha256 ${createHash("sha256").update(spec.userData).digest("hex")}`,
+        cloud:
+          typeof cloudUserData === "string"
+            ? `sha256 ${cloudUserData}`
+            : cloudUserData === null
+              ? "none"
+              : undefined,
+      },
+    ]);
   },
   async update(op, cloud, changes) {
     const { spec, metadata } = op.object;

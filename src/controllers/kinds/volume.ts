@@ -7,6 +7,7 @@ import { cloudName, observeByState, restKind, tagsChange } from "../rest/resourc
 import type { Provider } from "../provider/resolver.ts";
 import type { CloudApi, Volume } from "../rest/cloud-api.ts";
 import { requireInCatalog } from "../rest/catalog-checks.ts";
+import { mismatches } from "./immutable.ts";
 
 export const volumeActuator: Actuator<VolumeObject, Volume, CloudApi, Provider> = {
   ...restKind("Volume", (api) => api.storage.volumes),
@@ -36,6 +37,12 @@ export const volumeActuator: Actuator<VolumeObject, Volume, CloudApi, Provider> 
     }
     return changes;
   },
+  // sizeGiB is not here: a cloud volume smaller than the spec grows (diff), a larger one is kept.
+  immutableMismatches: (object, cloud) =>
+    mismatches([
+      { field: "zone", spec: object.spec.zone, cloud: cloud.zone },
+      { field: "type", spec: object.spec.type, cloud: cloud.type },
+    ]),
   async update(op, cloud, changes) {
     const patch: { tags?: Record<string, string>; size_gib?: number; iops?: number } = {};
     for (const c of changes) {

@@ -5,6 +5,7 @@ import { type Actuator, type Change } from "../generic/actuator.ts";
 import { cloudName, observeByState, restKind, tagsChange } from "../rest/resource.ts";
 import type { Provider } from "../provider/resolver.ts";
 import type { CloudApi, Vpc } from "../rest/cloud-api.ts";
+import { mismatches } from "./immutable.ts";
 
 export const vpcActuator: Actuator<VPC, Vpc, CloudApi, Provider> = {
   ...restKind("VPC", (api) => api.network.vpcs),
@@ -27,6 +28,8 @@ export const vpcActuator: Actuator<VPC, Vpc, CloudApi, Provider> = {
     }
     return changes;
   },
+  immutableMismatches: (object, cloud) =>
+    mismatches([{ field: "cidr", spec: object.spec.cidr, cloud: cloud.cidr }]),
   async update(op, cloud, changes) {
     const patch: { tags?: Record<string, string>; description?: string } = {};
     for (const c of changes) {

@@ -25,6 +25,7 @@ import {
   type BucketObservation,
 } from "./fields.ts";
 import { configMapData, secretData } from "../../kube/outputs.ts";
+import { mismatches } from "../immutable.ts";
 
 export type BucketObject = ManagedObject<BucketSpec>;
 
@@ -100,6 +101,20 @@ export const bucketActuator: Actuator<BucketObject, BucketResource, S3Target, Pr
       }
     });
   },
+  // Only Object Lock is fixed once a bucket exists (S3 enables it at creation only); its default
+  // retention is mutable (diff). The name is the ID, storageClass cannot be read back.
+  immutableMismatches: (object, cloud) =>
+    mismatches([
+      {
+        field: "objectLock",
+        spec: object.spec.objectLock === undefined ? undefined : "enabled",
+        cloud: cloud.objectLock.supported
+          ? objectLockEnabled(cloud.objectLock.value)
+            ? "enabled"
+            : "not enabled"
+          : undefined,
+      },
+    ]),
   async update(op, cloud, changes) {
     const wanted = new Set(changes.map((c) => c.field));
     const chosen = plans(op.object, cloud, op.ownershipTags).filter(
