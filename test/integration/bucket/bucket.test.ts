@@ -107,6 +107,7 @@ describe("a bucket with versioning, Object Lock, tags and policy", () => {
       team: "payments",
       env: "test",
       "clouddigit.ai/owner": object?.metadata.uid,
+      "clouddigit.ai/installation": expect.stringMatching(/^cluster-/),
       "clouddigit.ai/kind": "Bucket",
       "clouddigit.ai/name": `${env.namespace}/locked`,
     });
@@ -198,6 +199,7 @@ describe("a bucket with versioning, Object Lock, tags and policy", () => {
     const tags = await tagsOf(name);
     expect(tags.env).toBeUndefined();
     expect(Object.keys(tags).sort()).toEqual([
+      "clouddigit.ai/installation",
       "clouddigit.ai/kind",
       "clouddigit.ai/name",
       "clouddigit.ai/owner",
