@@ -127,8 +127,9 @@ export const GRANTS: readonly Grant[] = [
     scope: "cluster",
     rule: {
       apiGroups: [NAMESPACE_RESOURCE.group],
-      resources: [NAMESPACE_RESOURCE.plural],
+      // Keys in kustomize's (alphabetical) order, so the chart and the base render alike.
       resourceNames: [IDENTITY_NAMESPACE],
+      resources: [NAMESPACE_RESOURCE.plural],
       verbs: ["get"],
     },
     why: "the default installation ID is derived from the kube-system namespace's UID, read once at start (src/controllers/kube/installation.ts)",

@@ -92,10 +92,10 @@
     - patch
 - apiGroups:
     - ""
-  resources:
-    - namespaces
   resourceNames:
     - kube-system
+  resources:
+    - namespaces
   verbs:
     - get
 {{- end }}

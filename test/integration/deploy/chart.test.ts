@@ -141,11 +141,13 @@ describe("helm chart", () => {
         `${releaseNamespace}/cd-scoped-clouddigit-operator-leader-election`,
       ].sort(),
     );
-    // The one cluster-wide grant left: reading ClusterProviderConfigs, a cluster-scoped kind.
+    // The cluster-wide grants left: ClusterProviderConfigs (a cluster-scoped kind) and the
+    // kube-system namespace, whose UID is the default installation ID.
     const clusterRole = objects.find((o) => o.kind === "ClusterRole") as unknown as k8s.V1ClusterRole;
     expect(clusterRole.rules).toEqual([
       { apiGroups: ["clouddigit.ai"], resources: ["clusterproviderconfigs"], verbs: ["list", "watch"] },
       { apiGroups: ["clouddigit.ai"], resources: ["clusterproviderconfigs/status"], verbs: ["patch"] },
+      { apiGroups: [""], resourceNames: ["kube-system"], resources: ["namespaces"], verbs: ["get"] },
     ]);
     const env = (objects.find((o) => o.kind === "Deployment") as unknown as k8s.V1Deployment).spec?.template
       .spec?.containers[0]?.env;
