@@ -107,7 +107,7 @@ describe("a bucket with versioning, Object Lock, tags and policy", () => {
       team: "payments",
       env: "test",
       "clouddigit.ai/owner": object?.metadata.uid,
-      "clouddigit.ai/installation": expect.stringMatching(/^cluster-/),
+      "clouddigit.ai/installation": expect.stringMatching(/^cluster-/) as unknown,
       "clouddigit.ai/kind": "Bucket",
       "clouddigit.ai/name": `${env.namespace}/locked`,
     });
