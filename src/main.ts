@@ -185,10 +185,22 @@ export async function startOperator(
     registry: manager.registry,
     logger: logger.child({ component: "client" }),
   });
-  const installation = await resolveInstallationID(manager.client, config.installationID);
+  // Read before any controller starts, retried while RBAC does not allow it yet (the readiness
+  // probe says what is missing); every reconcile reads it afterwards.
+  let installation: string | undefined = config.installationID;
+  manager.require({
+    name: "the installation ID",
+    async attempt(signal) {
+      installation = await resolveInstallationID(manager.client, config.installationID, signal);
+      logger.info({ installation }, "installation ID resolved");
+    },
+  });
   const operator = registerOperator({
     manager,
-    installation,
+    installation: () => {
+      if (installation === undefined) throw new Error("the installation ID is not resolved yet");
+      return installation;
+    },
     factory,
     concurrency: config.concurrency,
     timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
@@ -196,7 +208,7 @@ export async function startOperator(
   });
   await manager.start();
   logger.info(
-    { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect, installation },
+    { namespaces: config.namespaces ?? "all", leaderElect: config.leaderElect },
     "operator started",
   );
   return {

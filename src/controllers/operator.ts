@@ -35,8 +35,8 @@ import { configStatusKey, ProviderConfigStatusReconciler } from "./provider/stat
 export interface OperatorOptions {
   manager: Manager;
   factory: ClientFactory;
-  /** This installation's ID, in every ownership tag (kube/installation.ts). */
-  installation: string;
+  /** This installation's ID, in every ownership tag (kube/installation.ts); read at each reconcile. */
+  installation: string | (() => string);
   /** Parallel reconciles per kind. */
   concurrency?: number | undefined;
   timing?: Partial<ReconcilerTiming> | undefined;

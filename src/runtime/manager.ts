@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
-import { realClock, type Clock } from "../shared/clock.ts";
+import { realClock, sleep, type Clock } from "../shared/clock.ts";
+import { Backoff } from "./backoff.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { HealthServer } from "./health-server.ts";
@@ -25,8 +26,22 @@ export interface ManagerOptions {
   logger?: Logger;
   /** How long stop() waits for in-flight reconciles (default 30 s). */
   shutdownTimeoutMs?: number;
+  /** Retry delays of a failing prerequisite (default 500 ms doubling to 10 s). */
+  prerequisiteBackoffMs?: { initial: number; max: number };
   clock?: Clock;
   userAgent?: string;
+}
+
+/**
+ * Something the controllers need before they start that may not be available yet: a read that
+ * RBAC applied later (an Argo CD sync wave, a Helm hook) will allow. The manager retries it with
+ * backoff instead of exiting, so the kubelet does not restart-loop a process that only waits.
+ */
+export interface Prerequisite {
+  /** What it is, for the log and the readiness reason ("the installation ID"). */
+  name: string;
+  /** One attempt; throws to be retried. Its error message says what to grant or set. */
+  attempt(signal: AbortSignal): Promise<void>;
 }
 
 export type AddControllerOptions = Omit<ControllerOptions, "registry" | "logger" | "clock">;
@@ -51,6 +66,9 @@ export class Manager {
   readonly identity: string;
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller[] = [];
+  private readonly prerequisites: Array<Prerequisite & { met: boolean; lastError?: string }> = [];
+  private prerequisitesMet: Promise<void> = Promise.resolve();
+  private readonly stopAbort = new AbortController();
   private readonly clock: Clock;
   private readonly health: HealthServer | undefined;
   private elector: LeaderElector | undefined;
@@ -125,6 +143,12 @@ export class Manager {
     return informer;
   }
 
+  /** Registers a prerequisite (before start()): controllers start once every one succeeded. */
+  require(prerequisite: Prerequisite): void {
+    if (this.started) throw new Error(`prerequisite ${prerequisite.name} registered after start()`);
+    this.prerequisites.push({ ...prerequisite, met: false });
+  }
+
   /** Creates a controller wired to the manager's metrics, logger and clock. Add sources with .for()/.watches(). */
   addController(opts: AddControllerOptions): Controller {
     const controller = new Controller({
@@ -162,6 +186,8 @@ export class Manager {
     if (this.started) return;
     this.started = true;
     await this.health?.start();
+    this.prerequisitesMet = Promise.all(this.prerequisites.map((p) => this.satisfy(p))).then(() => undefined);
+    this.prerequisitesMet.catch(() => undefined);
     for (const inf of this.informers.values()) inf.start();
     const le = this.opts.leaderElection;
     if (!le) {
@@ -232,6 +258,7 @@ export class Manager {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.stopAbort.abort();
       // After a lost election another replica may already be reconciling the same objects:
       // abort in-flight reconciles at once (their ctx.signal) instead of letting them finish.
       const deadline = this.leadershipLost ? 0 : (this.opts.shutdownTimeoutMs ?? 30_000);
@@ -249,8 +276,43 @@ export class Manager {
     return this.stopping;
   }
 
+  /** Attempts a prerequisite until it succeeds or the manager stops (which rejects). */
+  private async satisfy(p: Prerequisite & { met: boolean; lastError?: string }): Promise<void> {
+    const backoff = new Backoff(
+      this.opts.prerequisiteBackoffMs?.initial ?? 500,
+      this.opts.prerequisiteBackoffMs?.max ?? 10_000,
+      0.2,
+    );
+    const signal = this.stopAbort.signal;
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        await p.attempt(signal);
+        p.met = true;
+        delete p.lastError;
+        if (backoff.attempts > 0) this.logger.info({ prerequisite: p.name }, "prerequisite met; starting");
+        return;
+      } catch (err) {
+        signal.throwIfAborted();
+        p.lastError = err instanceof Error ? err.message : String(err);
+        const delay = backoff.next();
+        this.logger.warn(
+          {
+            prerequisite: p.name,
+            err: p.lastError,
+            retryInMs: Math.round(delay),
+            attempts: backoff.attempts,
+          },
+          `waiting for ${p.name}; retrying`,
+        );
+        await sleep(this.clock, delay, signal);
+      }
+    }
+  }
+
   private async startController(controller: Controller): Promise<void> {
     try {
+      await this.prerequisitesMet;
       await Promise.all(controller.watchedInformers().map((i) => i.waitForSync(this.electionAbort.signal)));
     } catch {
       return; // stopped before the caches synced
@@ -261,6 +323,12 @@ export class Manager {
 
   private readiness(): { ready: boolean; reason?: string } {
     if (!this.started || this.stopping) return { ready: false, reason: "not running" };
+    const waiting = this.prerequisites.find((p) => !p.met);
+    if (waiting)
+      return {
+        ready: false,
+        reason: `waiting for ${waiting.name}${waiting.lastError ? `: ${waiting.lastError}` : ""}`,
+      };
     const unsynced = [...this.informers.values()]
       .filter((i) => !i.hasSynced())
       .map((i) => resourceId(i.resource));

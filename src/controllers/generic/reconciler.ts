@@ -79,8 +79,12 @@ export { DEFAULT_TIMING, type ReconcilerTiming } from "./timing.ts";
 
 export interface ReconcilerOptions<O extends ManagedObject, C extends CloudResource, Client, Provider> {
   actuator: Actuator<O, C, Client, Provider>;
-  /** This operator installation's ID: written into ownership tags, and what "ours" means. */
-  installation: string;
+  /**
+   * This operator installation's ID: written into ownership tags, and what "ours" means. A
+   * function when it is resolved after registration (the operator reads it before controllers
+   * start).
+   */
+  installation: string | (() => string);
   cache: ObjectCache;
   writer: ObjectWriter;
   events: EventSink;
@@ -1037,7 +1041,7 @@ export class ManagedReconciler<
     return {
       client,
       object,
-      installation: this.opts.installation,
+      installation: this.installation(),
       ownershipTags: ownership,
       desiredTags: desiredTags(object, ownership),
       idempotencyKey: object.metadata.uid ?? "",
@@ -1085,7 +1089,12 @@ export class ManagedReconciler<
   }
 
   private ownership(object: O): Record<string, string> {
-    return ownershipTags(object, this.kind, this.opts.installation);
+    return ownershipTags(object, this.kind, this.installation());
+  }
+
+  private installation(): string {
+    const { installation } = this.opts;
+    return typeof installation === "function" ? installation() : installation;
   }
 
   private emit(object: O, type: EventType, reason: string, message: string): void {

@@ -209,4 +209,61 @@ describe("manager probes and metrics", () => {
     await mgr.stop();
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
+
+  it("retries a failing prerequisite: live but not ready (saying why), controllers start once it succeeds", async () => {
+    await client.create(WIDGET, widget(ns, "prereq-a"));
+    const mgr = new Manager({
+      kubeConfig: cluster.kubeConfig(),
+      namespaces: [ns],
+      health: { port: 0 },
+      prerequisiteBackoffMs: { initial: 20, max: 50 },
+    });
+    let allowed = false;
+    let attempts = 0;
+    mgr.require({
+      name: "the widget licence",
+      async attempt() {
+        attempts++;
+        if (!allowed) throw new Error("forbidden: grant get on licences");
+      },
+    });
+    const reconciled: string[] = [];
+    mgr
+      .addController({ name: "prereq", reconcile: async (key) => void reconciled.push(key) })
+      .for(mgr.informer<Widget>(WIDGET));
+    await mgr.start();
+    stops.push(() => mgr.stop());
+    const { host, port } = mgr.healthAddress()!;
+    const base = `http://${host}:${port}`;
+    await waitUntil("a few failed attempts", async () => attempts >= 3, { timeoutMs: 20_000 });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.text()).toContain(
+      "waiting for the widget licence: forbidden: grant get on licences",
+    );
+    expect(reconciled).toEqual([]);
+    allowed = true;
+    await waitUntil("reconciled", async () => reconciled.includes(`${ns}/prereq-a`), { timeoutMs: 20_000 });
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    await mgr.stop();
+  });
+
+  it("stops while a prerequisite still fails, without starting its controllers", async () => {
+    const mgr = new Manager({ kubeConfig: cluster.kubeConfig(), namespaces: [ns], health: false });
+    mgr.require({
+      name: "something never granted",
+      async attempt() {
+        throw new Error("forbidden");
+      },
+    });
+    let reconciles = 0;
+    mgr
+      .addController({ name: "never", reconcile: async () => void reconciles++ })
+      .for(mgr.informer<Widget>(WIDGET));
+    await mgr.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await mgr.stop();
+    expect(reconciles).toBe(0);
+  });
 });
