@@ -188,6 +188,8 @@ export type Naming<O, C, Client> =
       by: "cloud";
       /** Resources carrying all these tags (our ownership tags), to find a create lost to a crash. */
       findByTags(client: Client, tags: Record<string, string>, signal?: AbortSignal): Promise<C[]>;
+      /** Every resource carrying the tag key `tagKey` (any value): the adoption index's one list. */
+      findByTagKey(client: Client, tagKey: string, signal?: AbortSignal): Promise<C[]>;
     }
   | {
       by: "us";

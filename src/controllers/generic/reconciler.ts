@@ -28,6 +28,7 @@ import {
 import { OwnWriteLag } from "./cache-lag.ts";
 import { observerOf, type CollectionObserver } from "./collection-observer.ts";
 import { ConvergenceGuard } from "./convergence.ts";
+import { IdentityIndex } from "./identity-index.ts";
 import {
   createChangedNothing,
   errorOutcome,
@@ -48,7 +49,18 @@ import {
 } from "./finalizer.ts";
 import { remainingOutcome, type Memo } from "./memo.ts";
 import { conditionsFor, ConditionType, Reason, requeueFor, type Outcome, type Requeue } from "./outcome.ts";
-import { claim, desiredTags, NAME_TAG, OWNER_TAG, ownershipTags } from "./ownership.ts";
+import {
+  claim,
+  desiredTags,
+  INSTALLATION_TAG,
+  KIND_TAG,
+  NAME_TAG,
+  nameIdentity,
+  OWNER_TAG,
+  ownershipTags,
+  TAKEOVER_ANNOTATION,
+  type ClaimContext,
+} from "./ownership.ts";
 import type {
   EventSink,
   EventType,
@@ -176,6 +188,8 @@ export class ManagedReconciler<
   private readonly unappliedCreates = new Map<string, string>();
   private readonly cacheLag: OwnWriteLag;
   private readonly guard = new ConvergenceGuard();
+  /** Per client (credential): the adoption index of this kind. */
+  private readonly identityIndexes = new WeakMap<object, IdentityIndex<C>>();
   /** Consecutive blocked deletions per key that back off (e.g. a bucket the user is emptying). */
   private readonly blockedDeletes = new Map<string, number>();
   /** `<Field>Synced` condition types this kind publishes (field conditions and outputs). */
@@ -490,6 +504,8 @@ export class ManagedReconciler<
     const naming = actuator.naming;
 
     let cloud: C | undefined;
+    /** Found by our name identity (a rebuilt cluster, a twin): may belong to anyone. */
+    let foundByName = false;
     /** The id of our resource that vanished, when creating it again. */
     let recreating: string | undefined;
     const knownId = naming.by === "us" ? naming.name(object) : (recordedId ?? importID);
@@ -537,6 +553,24 @@ export class ManagedReconciler<
           naming.findByTags(client, this.ownership(object), signal),
         );
         cloud = found.find((c) => !actuator.observe(c, object, new Resolved()).deleting) ?? found[0];
+      } else {
+        // No ID and no mark: a resource carrying this object's name identity may still exist (a
+        // cluster rebuilt from Git, a status-less restore, a second cluster). One shared list
+        // per kind and credential answers every such object; the claim below decides.
+        const index = this.identityIndex(client, naming.findByTagKey);
+        const found = (await this.call("read", () => index.find(nameIdentity(object), signal))).filter(
+          (c) => c.tags[KIND_TAG] === this.kind && !actuator.observe(c, object, new Resolved()).deleting,
+        );
+        const mine = found.filter((c) => c.tags[INSTALLATION_TAG] === this.opts.installation);
+        const candidates = mine.length > 0 ? mine : found;
+        if (candidates.length > 1) {
+          return this.stalled(
+            Reason.AmbiguousAdoption,
+            `${candidates.length} cloud resources carry this object's identity (${candidates.map((c) => c.id).join(", ")}); set spec.importID to the one to manage and delete the others`,
+          );
+        }
+        cloud = candidates[0];
+        foundByName = cloud !== undefined;
       }
     }
 
@@ -588,7 +622,27 @@ export class ManagedReconciler<
     }
 
     if (!created) {
-      const verdict = claim(object, cloud, naming.by === "us", (c) => this.liveOwner(object, c));
+      const verdict = claim(object, cloud, this.claimContext(object, naming.by === "us" || foundByName));
+      if (verdict.kind === "elsewhere" && !observeOnly) {
+        await this.clearCreatePending(object);
+        return this.stalled(Reason.ManagedElsewhere, this.elsewhere(cloud.id, verdict));
+      }
+      if (verdict.kind === "takeover") {
+        this.emit(
+          object,
+          "Normal",
+          Reason.TakenOver,
+          `taking over ${actuator.describe(cloud.id)} from installation ${verdict.from}; that installation now leaves it alone`,
+        );
+      }
+      if (verdict.kind === "adopt" && !observeOnly) {
+        this.emit(
+          object,
+          "Normal",
+          Reason.Adopted,
+          `adopting ${actuator.describe(cloud.id)}, created by this installation for ${this.kind} ${cloud.tags[NAME_TAG] ?? ""} (the object was re-created, e.g. in a rebuilt cluster)`,
+        );
+      }
       if (verdict.kind === "refused" && !observeOnly) {
         await this.clearCreatePending(object);
         return this.stalled(`${this.kind}OwnedElsewhere`, this.refusal(cloud.id, verdict.owner));
@@ -745,6 +799,36 @@ export class ManagedReconciler<
     return other?.metadata.uid === owner ? `${namespace}/${name}` : undefined;
   }
 
+  private identityIndex(
+    client: Client,
+    list: (client: Client, tagKey: string, signal?: AbortSignal) => Promise<C[]>,
+  ): IdentityIndex<C> {
+    const key = client as object;
+    let index = this.identityIndexes.get(key);
+    if (!index) {
+      index = new IdentityIndex((signal) => list(client, NAME_TAG, signal), NAME_TAG, {
+        maxAgeMs: this.timing.identityIndexMaxAgeMs,
+        now: this.now,
+      });
+      this.identityIndexes.set(key, index);
+    }
+    return index;
+  }
+
+  private claimContext(object: O, reachedByName: boolean): ClaimContext {
+    return {
+      kind: this.kind,
+      installation: this.opts.installation,
+      reachedByName,
+      liveOwner: (c) => this.liveOwner(object, c),
+    };
+  }
+
+  /** Why a resource another installation manages is left alone, and how to move it here. */
+  private elsewhere(id: string, verdict: { installation: string; name: string | undefined }): string {
+    return `the ${this.opts.actuator.describe(id)} is managed by another installation of the operator (tag ${INSTALLATION_TAG}=${verdict.installation}${verdict.name ? `, object ${verdict.name}` : ""}); this object makes no change to it. To manage it from here, annotate this object ${TAKEOVER_ANNOTATION}=${verdict.installation} (the other installation then leaves it alone); to stop, delete this object with deletionPolicy: Orphan`;
+  }
+
   /** Why a resource reached by a name the user chose is not this object's to manage. */
   private refusal(id: string, owner: string | undefined): string {
     const naming = this.opts.actuator.naming;
@@ -871,16 +955,15 @@ export class ManagedReconciler<
     observed.cloud = cloud;
     observed.exists = true;
     const gone = actuator.describe(cloud.id);
-    const verdict = claim(object, cloud, naming.by === "us", (c) => this.liveOwner(object, c));
-    if (verdict.kind === "refused") {
+    const verdict = claim(object, cloud, this.claimContext(object, naming.by === "us"));
+    if (verdict.kind === "refused" || verdict.kind === "elsewhere") {
       // Never delete what is not ours; the object goes, the resource stays.
       await this.removeFinalizer(object);
-      this.emit(
-        object,
-        "Warning",
-        `KeptForeign${this.kind}`,
-        `did not delete ${gone}: ${this.refusal(cloud.id, verdict.owner)}`,
-      );
+      const why =
+        verdict.kind === "refused"
+          ? this.refusal(cloud.id, verdict.owner)
+          : this.elsewhere(cloud.id, verdict);
+      this.emit(object, "Warning", `KeptForeign${this.kind}`, `did not delete ${gone}: ${why}`);
       return { kind: "gone" };
     }
     const observation = actuator.observe(cloud, object, new Resolved());

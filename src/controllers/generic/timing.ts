@@ -35,6 +35,8 @@ export interface ReconcilerTiming {
    * background work; capped at the resync's jitter).
    */
   resyncGatherMs: number;
+  /** How long one list of the resources carrying our name tag answers adoption lookups. */
+  identityIndexMaxAgeMs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -50,6 +52,7 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   cacheLagMaxMs: 60_000,
   watchFallbackMs: 60_000,
   resyncGatherMs: 10_000,
+  identityIndexMaxAgeMs: 30_000,
 };
 
 type Random = () => number;

@@ -34,6 +34,7 @@ export function restKind<R extends RestResource, Create, Patch>(
   const naming: Naming<ManagedObject, R, CloudApi> = {
     by: "cloud",
     findByTags: (api, tags, signal) => collection(api).listAll({ tags }, { signal }),
+    findByTagKey: (api, tagKey, signal) => collection(api).listAll({ tagKeys: [tagKey] }, { signal }),
   };
   return {
     kind,

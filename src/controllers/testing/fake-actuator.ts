@@ -117,6 +117,11 @@ export function widgetActuator(
               );
               return Promise.resolve(found.map((w) => structuredClone(w)));
             },
+            findByTagKey: (store, key) => {
+              store.call("find");
+              const found = [...store.widgets.values()].filter((w) => w.tags[key] !== undefined);
+              return Promise.resolve(found.map((w) => structuredClone(w)));
+            },
           }
         : { by: "us", name: (o) => `widget-${o.metadata.name ?? ""}`, nameField: "metadata.name" },
     read: (store, id) => read(store, id),
