@@ -17,7 +17,7 @@ import type { ManagedKind } from "./actuator.ts";
 import { MAX_WRITES_PER_GENERATION } from "./convergence.ts";
 import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./finalizer.ts";
 import { ResourceMetrics } from "./metrics.ts";
-import { OWNER_TAG, ownershipTags } from "./ownership.ts";
+import { INSTALLATION_TAG, OWNER_TAG, ownershipTags, TAKEOVER_ANNOTATION } from "./ownership.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 
 /** The rules under a kind named by the cloud (VPC) or by us (Bucket); the names only label objects. */
@@ -25,17 +25,22 @@ const BY_CLOUD: ManagedKind = "VPC";
 const BY_US: ManagedKind = "Bucket";
 
 class World {
-  readonly store = new WidgetStore();
   readonly kube = new FakeKube();
-  readonly providers = new WidgetProviders(this.store);
+  readonly providers: WidgetProviders;
   readonly registry = new Registry();
   readonly credentialsRejected: string[] = [];
   nowMs = 1_800_000_000_000;
   readonly reconciler: ManagedReconciler;
 
-  constructor(readonly kind: ManagedKind = BY_CLOUD) {
+  constructor(
+    readonly kind: ManagedKind = BY_CLOUD,
+    /** Another installation (a second cluster) may share this world's cloud. */
+    opts: { installation?: string; store?: WidgetStore } = {},
+    readonly store = opts.store ?? new WidgetStore(),
+  ) {
+    this.providers = new WidgetProviders(this.store);
     this.reconciler = new ManagedReconciler({
-      installation: TEST_INSTALLATION,
+      installation: opts.installation ?? TEST_INSTALLATION,
       actuator: widgetActuator(kind, kind === BY_US ? "us" : "cloud"),
       cache: this.kube,
       writer: this.kube,
@@ -283,11 +288,13 @@ describe("adoption after a crash", () => {
     expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
   });
 
-  it("named by the cloud: without the mark a fresh object creates at once (no search)", async () => {
+  it("named by the cloud: without the mark fresh objects share one identity list, no per-object search", async () => {
     const world = new World(BY_CLOUD);
-    await readyWidget(world);
+    for (const name of ["a", "b", "c"]) world.apply(name);
+    for (const name of ["a", "b", "c"]) await world.reconciler.reconcile("default", name);
     expect(world.store.count("find")).toBe(0);
-    expect(world.store.count("create")).toBe(1);
+    expect(world.store.count("list")).toBe(1);
+    expect(world.store.count("create")).toBe(3);
   });
 
   it("named by us: an untagged widget of that name is ours only while create-pending", async () => {
@@ -652,5 +659,95 @@ describe("terminal and transient errors", () => {
     await world.reconcile();
     expect(world.ready()).toMatchObject({ reason: "CloudResourceFailed" });
     expect(world.ready()?.message).toContain("the widget broke");
+  });
+});
+
+/** Tags an earlier object of this name made: another UID, from `installation`. */
+function earlierTags(world: World, name: string, installation = TEST_INSTALLATION): Record<string, string> {
+  const object = world.kube.object(world.kind, name);
+  if (!object) throw new Error(`no object ${name}`);
+  return ownershipTags(
+    { ...object, metadata: { ...object.metadata, uid: "uid-of-the-old-cluster" } },
+    world.kind,
+    installation,
+  );
+}
+
+describe("rebuilt clusters and twins: the claim by installation", () => {
+  it("a rebuilt cluster adopts the resource its earlier object made (same installation, new UID): no create", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.add({ id: "w-old", tags: earlierTags(world, "w") });
+    await world.converge();
+    expect(world.status()?.id).toBe("w-old");
+    expect(world.store.count("create")).toBe(0);
+    expect(world.events("Adopted")).toHaveLength(1);
+    // The tags now carry the new UID, so the next reconcile finds it as its own.
+    expect(world.store.widgets.get("w-old")?.tags[OWNER_TAG]).toBe(
+      world.kube.object(BY_CLOUD, "w")?.metadata.uid,
+    );
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("a resource another installation manages is never written: Stalled ManagedElsewhere says how to take it over", async () => {
+    const world = new World();
+    world.apply("w", { size: 2 });
+    world.store.add({ id: "w-twin", tags: earlierTags(world, "w", "cluster-twin") });
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "ManagedElsewhere" });
+    expect(world.ready()?.message).toContain(`${TAKEOVER_ANNOTATION}=cluster-twin`);
+    expect(world.store.count("create") + world.store.count("update")).toBe(0);
+    expect(world.store.widgets.get("w-twin")?.size).toBe(1);
+    // Deleting the object leaves the twin's resource alone.
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.widgets.has("w-twin")).toBe(true);
+    expect(world.store.count("remove")).toBe(0);
+  });
+
+  it("take-over-from the exact installation moves the resource here once; the other installation then leaves it alone", async () => {
+    const store = new WidgetStore();
+    const here = new World(BY_CLOUD, { store });
+    const twin = new World(BY_CLOUD, { store, installation: "cluster-twin" });
+    twin.apply("w");
+    await twin.converge();
+    const id = twin.status()?.id ?? "";
+    expect(store.widgets.get(id)?.tags[INSTALLATION_TAG]).toBe("cluster-twin");
+    here.apply("w");
+    here.kube.annotate(BY_CLOUD, "w", { [TAKEOVER_ANNOTATION]: "another-cluster" });
+    await here.converge();
+    expect(here.ready()?.reason).toBe("ManagedElsewhere"); // names another installation: inert
+    here.kube.annotate(BY_CLOUD, "w", { [TAKEOVER_ANNOTATION]: "cluster-twin" });
+    await here.converge();
+    expect(here.status()?.id).toBe(id);
+    expect(here.ready()?.status).toBe("True");
+    expect(store.widgets.get(id)?.tags[INSTALLATION_TAG]).toBe(TEST_INSTALLATION);
+    expect(here.events("TakenOver")).toHaveLength(1);
+    expect(store.count("create")).toBe(1);
+    const writes = store.count("update");
+    await twin.converge();
+    expect(twin.ready()).toMatchObject({ status: "False", reason: "ManagedElsewhere" });
+    expect(store.count("update")).toBe(writes);
+  });
+
+  it("two resources carrying one identity stall AmbiguousAdoption naming both, and nothing is created", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.add({ id: "w-one", tags: earlierTags(world, "w") });
+    world.store.add({ id: "w-two", tags: earlierTags(world, "w") });
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "AmbiguousAdoption" });
+    expect(world.ready()?.message).toContain("w-one, w-two");
+    expect(world.store.count("create")).toBe(0);
+  });
+
+  it("a resource of the same name but another kind is not adopted", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.add({ id: "w-subnet", tags: { ...earlierTags(world, "w"), "clouddigit.ai/kind": "Subnet" } });
+    await world.converge();
+    expect(world.status()?.id).not.toBe("w-subnet");
+    expect(world.store.count("create")).toBe(1);
   });
 });

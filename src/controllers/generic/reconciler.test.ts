@@ -119,11 +119,13 @@ describe("create, observe, converge", () => {
     expect(requeue?.requeueAfterMs).toBe(126_000);
   });
 
-  it("creates a fresh object without first listing by tags (no create-pending mark: nothing to adopt)", async () => {
+  it("a fresh object asks the shared identity list once (a rebuilt cluster may own it), then creates", async () => {
     const h = new Harness();
     h.kube.apply("VPC", "net", vpcSpec);
+    h.kube.apply("VPC", "net2", vpcSpec);
     await h.reconcile("VPC", "net");
-    expect(h.cloud.calls).toEqual(["vpc.create"]);
+    await h.reconcile("VPC", "net2");
+    expect(h.cloud.calls).toEqual(["vpc.list", "vpc.create", "vpc.create"]);
   });
 
   it("adopts its own orphan after a crash between create and status write instead of creating twice", async () => {

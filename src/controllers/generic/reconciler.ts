@@ -557,7 +557,7 @@ export class ManagedReconciler<
         // No ID and no mark: a resource carrying this object's name identity may still exist (a
         // cluster rebuilt from Git, a status-less restore, a second cluster). One shared list
         // per kind and credential answers every such object; the claim below decides.
-        const index = this.identityIndex(client, naming.findByTagKey);
+        const index = this.identityIndex(client, (c, key, s) => naming.findByTagKey(c, key, s));
         const found = (await this.call("read", () => index.find(nameIdentity(object), signal))).filter(
           (c) => c.tags[KIND_TAG] === this.kind && !actuator.observe(c, object, new Resolved()).deleting,
         );
@@ -818,7 +818,7 @@ export class ManagedReconciler<
   private claimContext(object: O, reachedByName: boolean): ClaimContext {
     return {
       kind: this.kind,
-      installation: this.opts.installation,
+      installation: this.installation(),
       reachedByName,
       liveOwner: (c) => this.liveOwner(object, c),
     };

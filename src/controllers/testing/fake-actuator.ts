@@ -12,6 +12,7 @@ import {
   type RemoveResult,
 } from "../generic/actuator.ts";
 import type { ProviderResolution, ProviderResolver } from "../generic/ports.ts";
+import { desiredTags } from "../generic/ownership.ts";
 
 /** The installation ID the unit-test reconcilers run as. */
 export const TEST_INSTALLATION = "test-installation";
@@ -118,7 +119,7 @@ export function widgetActuator(
               return Promise.resolve(found.map((w) => structuredClone(w)));
             },
             findByTagKey: (store, key) => {
-              store.call("find");
+              store.call("list");
               const found = [...store.widgets.values()].filter((w) => w.tags[key] !== undefined);
               return Promise.resolve(found.map((w) => structuredClone(w)));
             },
@@ -133,16 +134,26 @@ export function widgetActuator(
       const w = store.add({ id, size: op.object.spec.size, tags: op.desiredTags, state: "working" });
       return Promise.resolve(structuredClone(w));
     },
-    diff: (object, cloud) =>
-      object.spec.size === cloud.size
-        ? [{ field: "size", state: "InSync" }]
-        : [{ field: "size", from: cloud.size, to: object.spec.size }],
+    // Tags as every real kind compares them (the ownership tags are how an adoption or a take-over
+    // lands in the cloud).
+    diff: (object, cloud, _deps, ownership) => {
+      const tags = desiredTags(object, ownership);
+      const sameTags =
+        JSON.stringify(Object.entries(tags).sort()) === JSON.stringify(Object.entries(cloud.tags).sort());
+      return [
+        object.spec.size === cloud.size
+          ? { field: "size", state: "InSync" }
+          : { field: "size", from: cloud.size, to: object.spec.size },
+        ...(sameTags ? [] : [{ field: "tags", from: cloud.tags, to: tags }]),
+      ];
+    },
     update: (op, _cloud, changes: Change[]) => {
       const store = op.client;
       store.call("update");
       const w = store.widgets.get(_cloud.id);
       for (const change of changes) {
         if (w && change.field === "size" && !store.ignoresSize) w.size = change.to as number;
+        if (w && change.field === "tags") w.tags = { ...(change.to as Record<string, string>) };
       }
       return Promise.resolve("done");
     },
