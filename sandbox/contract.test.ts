@@ -395,6 +395,46 @@ describe("servers", () => {
     );
   });
 
+  it("a full subnet and an exhausted public IP pool are 409 conflict, and free up again", async () => {
+    const pools = client("pools");
+    const { subnet: small } = await network("pools", "10.0.1.0/28");
+    const base = { flavor: "std-1x4", image: "debian-12", subnet_id: small.id };
+    // A /28 hands out its offsets 4..14: 11 servers.
+    const made: Json[] = [];
+    for (let i = 0; i < 11; i++)
+      made.push(await ok(pools, "POST", "/compute/servers", { ...base, name: `s${i}` }));
+    const full = await expectError(
+      pools("POST", "/compute/servers", { body: { ...base, name: "one-more" } }),
+      409,
+      "conflict",
+    );
+    expect(full.body).toMatchObject({ error: { details: { subnet_id: small.id } } });
+    for (const server of made) await ok(pools, "DELETE", `/compute/servers/${server.id}`);
+    await eventually(() => sb.state.list({ project: "pools", kind: "server" }).length === 0, "servers gone");
+
+    const inUse = sb.state
+      .list({ kind: "server" })
+      .filter((r) => (r as { addresses: { public_ip: string | null } }).addresses.public_ip).length;
+    sb.setPublicIps(inUse + 1);
+    try {
+      const withIp = await ok(pools, "POST", "/compute/servers", { ...base, name: "ip", public_ip: true });
+      const none = await expectError(
+        pools("POST", "/compute/servers", { body: { ...base, name: "ip2", public_ip: true } }),
+        409,
+        "conflict",
+      );
+      expect(none.body).toMatchObject({ error: { message: "no public IP addresses left in the region" } });
+      // Without a public IP the same server is fine; releasing the address makes room.
+      const plain = await ok(pools, "POST", "/compute/servers", { ...base, name: "plain" });
+      await ok(pools, "DELETE", `/compute/servers/${withIp.id}`);
+      await eventually(() => sb.state.get(withIp.id) === undefined, "server gone");
+      const again = await ok(pools, "POST", "/compute/servers", { ...base, name: "ip3", public_ip: true });
+      for (const server of [plain, again]) await ok(pools, "DELETE", `/compute/servers/${server.id}`);
+    } finally {
+      sb.setPublicIps(2 ** 17 - 2);
+    }
+  });
+
   it("validates flavor, image, boot volume size and references (422)", async () => {
     const base = { name: "x", flavor: "std-2x8", image: "ubuntu-24.04", subnet_id: subnet.id };
     for (const body of [

@@ -117,6 +117,56 @@ describe("request faults", () => {
     expect(sb.state.list({ kind: "vpc" })).toHaveLength(1);
   });
 
+  it("ignore: a matching PATCH is checked and answered 200 with the resource unchanged", async () => {
+    const sb = await sandbox();
+    const vpc = (await (
+      await call(sb, "POST", "/network/vpcs", { name: "v", cidr: "10.0.0.0/16", description: "before" })
+    ).json()) as { id: string };
+    await eventually(() => sb.state.get(vpc.id)?.state === "active", "vpc active");
+    const stored = structuredClone(sb.state.get(vpc.id));
+    sb.faults.add({ kind: "ignore", path: "/v1/network/vpcs/{id}", token: "main", count: 2 });
+    // Other methods on the path do not match and do not count.
+    expect((await call(sb, "GET", `/network/vpcs/${vpc.id}`)).status).toBe(200);
+    const ignored = await call(sb, "PATCH", `/network/vpcs/${vpc.id}`, { description: "after" });
+    expect(ignored.status).toBe(200);
+    expect(await ignored.json()).toEqual(stored);
+    expect(sb.state.get(vpc.id)).toEqual(stored);
+    // It is still checked as the real PATCH is: a bad body is 400, and counts (a hit is a match).
+    expect((await call(sb, "PATCH", `/network/vpcs/${vpc.id}`, { cidr: "10.1.0.0/16" })).status).toBe(400);
+    expect(sb.faults.list()).toEqual([]);
+    // Another token's PATCH was never matched; after the rule expired, PATCHes apply again.
+    expect(
+      (
+        (await (await call(sb, "PATCH", `/network/vpcs/${vpc.id}`, { description: "x" }, OTHER)).json()) as {
+          description: string;
+        }
+      ).description,
+    ).toBe("x");
+    expect(sb.state.get(vpc.id)).toMatchObject({ description: "x" });
+  });
+
+  it("ignore: nothing is started either (a volume grow stays undone) and missing resources are 404", async () => {
+    const sb = await sandbox({ delays: { volume: 5 } });
+    const volume = (await (
+      await call(sb, "POST", "/storage/volumes", { name: "d", size_gib: 10, zone: "bd-dha-1a" })
+    ).json()) as { id: string };
+    await eventually(() => sb.state.get(volume.id)?.state === "available", "volume available");
+    sb.faults.add({ kind: "ignore" });
+    const ignored = await call(sb, "PATCH", `/storage/volumes/${volume.id}`, { size_gib: 20 });
+    expect(ignored.status).toBe(200);
+    expect(await ignored.json()).toMatchObject({ size_gib: 10, state: "available" });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sb.state.get(volume.id)).toMatchObject({ size_gib: 10, state: "available" });
+    expect(sb.state.transitions()).toEqual([]);
+    expect((await call(sb, "PATCH", `/storage/volumes/${volume.id}`, { size_gib: 5 })).status).toBe(422);
+    expect(
+      (await call(sb, "PATCH", "/storage/volumes/vol_00000000000000000000000000", { size_gib: 20 })).status,
+    ).toBe(404);
+    // POST, DELETE never match an ignore rule.
+    expect((await call(sb, "DELETE", `/storage/volumes/${volume.id}`)).status).toBe(202);
+    expect(sb.faults.list()).toMatchObject([{ kind: "ignore", hits: 3 }]);
+  });
+
   it("shows active rules on the inspection endpoint", async () => {
     const sb = await sandbox();
     const id = sb.faults.add({ kind: "internal", rate: 0.5, path: "/v1/compute/servers" });

@@ -10,10 +10,13 @@ import type { Random } from "./random.ts";
  * - `drop`: the connection is destroyed before the request is handled (nothing happened);
  * - `drop_after`: the request is fully handled (a POST creates!) and then the connection is
  *   destroyed before the response is written, as a crashed proxy would;
- * - `latency`: delay before handling, `latencyMs` (+ up to `jitterMs`).
+ * - `latency`: delay before handling, `latencyMs` (+ up to `jitterMs`);
+ * - `ignore`: a PATCH is checked as usual (404, 400, 409, 422 answer as they would) and then
+ *   answered 200 with the resource as it is, with nothing applied: a server that silently drops
+ *   a setting. Only PATCH requests match an `ignore` rule (and count towards its `count`).
  */
 export type FaultKind =
-  "internal" | "unavailable" | "rate_limited" | "error" | "drop" | "drop_after" | "latency";
+  "internal" | "unavailable" | "rate_limited" | "error" | "drop" | "drop_after" | "latency" | "ignore";
 
 export interface FaultRule {
   kind: FaultKind;
@@ -51,9 +54,14 @@ export interface RequestFaults {
   /** The first terminal fault (an error answer or a drop), if any. */
   terminal?: ActiveFault;
   dropAfter: boolean;
+  /** A PATCH to check and answer without applying it (kind `ignore`). */
+  ignore: boolean;
 }
 
-const NONE: RequestFaults = { latencyMs: 0, dropAfter: false };
+const NONE: RequestFaults = { latencyMs: 0, dropAfter: false, ignore: false };
+
+/** Kinds that change how a request is handled or answered rather than answering it themselves. */
+const NON_TERMINAL: ReadonlySet<FaultKind> = new Set(["latency", "drop_after", "ignore"]);
 
 /** Fault control, at start (options.faults) and at run time (sandbox.faults). */
 export class FaultController {
@@ -113,12 +121,13 @@ export class FaultController {
   evaluate(method: string, template: string, token: string | undefined): RequestFaults {
     if (this.rules.length === 0) return NONE;
     this.expire();
-    const out: RequestFaults = { latencyMs: 0, dropAfter: false };
+    const out: RequestFaults = { latencyMs: 0, dropAfter: false, ignore: false };
     for (const rule of this.rules) {
       if (rule.method !== undefined && rule.method !== method) continue;
       if (rule.path !== undefined && rule.path !== template) continue;
       if (rule.token !== undefined && rule.token !== token) continue;
-      if (rule.kind !== "latency" && rule.kind !== "drop_after" && out.terminal) continue;
+      if (rule.kind === "ignore" && (method !== "PATCH" || out.ignore)) continue;
+      if (!NON_TERMINAL.has(rule.kind) && out.terminal) continue;
       if (rule.kind === "drop_after" && out.dropAfter) continue;
       if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       rule.hits += 1;
@@ -126,6 +135,8 @@ export class FaultController {
         out.latencyMs += (rule.latencyMs ?? 0) + Math.floor(this.random() * (rule.jitterMs ?? 0));
       } else if (rule.kind === "drop_after") {
         out.dropAfter = true;
+      } else if (rule.kind === "ignore") {
+        out.ignore = true;
       } else {
         out.terminal = rule;
       }

@@ -23,6 +23,7 @@ const USAGE = `Usage: npm run sandbox -- [options]
   --delay KIND=MS        per kind: vpc, subnet, server, volume (repeatable)
   --quota KIND=N         vpcs, subnets, ssh_keys, servers, volumes (repeatable)
   --budget-exceeded      start with the budget hard-stop on
+  --public-ips N         size of the region's public IP pool (default 131070)
   --fault JSON           a fault rule, e.g. '{"kind":"unavailable","rate":0.05}' (repeatable)
   --seed N               seed for random faults
   --state-file PATH      persist state to this file
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     delay: { type: "string", multiple: true },
     quota: { type: "string", multiple: true },
     "budget-exceeded": { type: "boolean", default: false },
+    "public-ips": { type: "string" },
     fault: { type: "string", multiple: true },
     seed: { type: "string" },
     "state-file": { type: "string" },
@@ -126,6 +128,11 @@ for (const spec of values.quota ?? []) {
 }
 options.quotas = quotas;
 if (values["budget-exceeded"]) options.budgetExceeded = true;
+if (values["public-ips"] !== undefined) {
+  if (!/^\d+$/.test(values["public-ips"]))
+    fail(`--public-ips expects a number, got '${values["public-ips"]}'`);
+  options.publicIps = Number(values["public-ips"]);
+}
 options.faults = (values.fault ?? []).map((text) => {
   try {
     return JSON.parse(text) as FaultRule;

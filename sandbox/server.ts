@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   DEFAULT_DELAYS,
+  DEFAULT_PUBLIC_IPS,
   DEFAULT_QUOTAS,
   type ApiContext,
   type AsyncKind,
@@ -13,7 +14,7 @@ import {
   type Reply,
   type Settings,
 } from "./api/context.ts";
-import { matchRoute } from "./api/routes.ts";
+import { matchRoute, type Route } from "./api/routes.ts";
 import { Authenticator, type ApiTokenOptions, type OidcOptions, type Principal } from "./auth.ts";
 import { regionByName } from "./catalog.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -60,6 +61,8 @@ export interface SandboxOptions {
   quotas?: Partial<Quotas>;
   /** Budget hard-stop: `true` for every project or a list of projects. */
   budgetExceeded?: boolean | string[];
+  /** Public IPv4 addresses in the region's pool, shared by all projects (default 131,070). */
+  publicIps?: number;
   /** Request faults active from the start (see FaultRule). */
   faults?: FaultRule[];
   /** Seed for the fault PRNG (and ULID randomness), so fault runs are reproducible. */
@@ -107,6 +110,8 @@ export interface Sandbox {
   setDelays(delays: Partial<Record<AsyncKind, number | Partial<KindDelays>>>): void;
   /** Turns the budget hard-stop on/off for one project or, with "*", all. */
   setBudgetExceeded(exceeded: boolean, project?: string): void;
+  /** Resizes the region's public IP pool (addresses in use stay in use). */
+  setPublicIps(size: number): void;
   addToken(token: ApiTokenOptions): void;
   removeToken(token: string): void;
   /** Writes the state file now (when persistPath is set). */
@@ -167,6 +172,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ? options.budgetExceeded
           : [],
     ),
+    publicIps: options.publicIps ?? DEFAULT_PUBLIC_IPS,
   };
 
   let persistence: Persistence | undefined;
@@ -388,7 +394,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
       }
 
-      const reply = route.handle(ctx, call);
+      const reply = injected.ignore ? ignoredWrite(ctx, route, call) : route.handle(ctx, call);
       if (scope && reply.status < 300) {
         const stored = {
           fingerprint,
@@ -469,6 +475,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       quotas: settings.quotas,
       delays: settings.delays,
       budget_exceeded: [...settings.budgetExceeded],
+      public_ips: settings.publicIps,
       rate_limit: rateLimitOn ? limiter.current() : false,
     }),
   };
@@ -531,6 +538,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (exceeded) settings.budgetExceeded.add(project);
       else settings.budgetExceeded.delete(project);
     },
+    setPublicIps(size) {
+      settings.publicIps = size;
+    },
     addToken: (t) => auth.addToken(t),
     removeToken: (t) => auth.removeToken(t),
     flush: () => persistence?.flush(),
@@ -554,6 +564,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return closed;
     },
   };
+}
+
+/**
+ * The `ignore` fault: the PATCH runs against a scratch copy of the project's resources, so it is
+ * refused exactly when it would be, and on success the real resource is answered as it is: 200,
+ * nothing applied, nothing started.
+ */
+function ignoredWrite(ctx: ApiContext, route: Route, call: Call): Reply {
+  const scratch = new Store();
+  scratch.load(structuredClone(ctx.store.all().filter((r) => r.project === call.project)));
+  const lifecycle = new Lifecycle(scratch, ctx.clock, () => undefined);
+  try {
+    route.handle({ ...ctx, store: scratch, lifecycle, changed: () => undefined }, call);
+  } finally {
+    lifecycle.close();
+  }
+  return { status: 200, body: ctx.store.get(call.params[0] ?? "") };
 }
 
 function faultError(fault: FaultRule): ApiError {

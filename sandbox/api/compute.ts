@@ -5,6 +5,7 @@ import { conflict, invalidState, unprocessable } from "../errors.ts";
 import type { Server, SshKey } from "../model.ts";
 import { parsePublicKey } from "../ssh-key.ts";
 import {
+  DEFAULT_PUBLIC_IPS,
   applyCommonPatch,
   checkCreateAllowed,
   commonFields,
@@ -21,9 +22,9 @@ import { startDeletion } from "./network.ts";
 
 export const DEFAULT_BOOT_VOLUME_GIB = 20;
 
-// Public addresses come from 198.18.0.0/15 (RFC 2544, benchmarking) so they can never be real.
+// Public addresses come from 198.18.0.0/15 (RFC 2544, benchmarking) so they can never be real;
+// the pool is its first `settings.publicIps` hosts (all of it by default), shared by all projects.
 const PUBLIC_POOL_BASE = (198 << 24) | (18 << 16);
-const PUBLIC_POOL_SIZE = 2 ** 17;
 
 function ensureUniqueKeyName(ctx: ApiContext, call: Call, name: string, except?: string): void {
   for (const key of ctx.store.list(call.project, "ssh_key")) {
@@ -86,11 +87,12 @@ function allocatePublicIp(ctx: ApiContext): string {
     const ip = (r as Partial<Server>).addresses?.public_ip;
     if (ip) used.add(ip);
   }
-  for (let i = 1; i < PUBLIC_POOL_SIZE - 1; i++) {
+  const size = Math.min(ctx.settings.publicIps, DEFAULT_PUBLIC_IPS);
+  for (let i = 1; i <= size; i++) {
     const ip = formatIp((PUBLIC_POOL_BASE + i) >>> 0);
     if (!used.has(ip)) return ip;
   }
-  throw conflict("no public IP addresses left in the region");
+  throw conflict("no public IP addresses left in the region", { pool_size: size });
 }
 
 export function createServer(ctx: ApiContext, call: Call): Reply {

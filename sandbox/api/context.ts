@@ -15,6 +15,9 @@ export interface Quotas {
   volumes: number;
 }
 
+/** 198.18.0.0/15 without its first and last address. */
+export const DEFAULT_PUBLIC_IPS = 2 ** 17 - 2;
+
 export const DEFAULT_QUOTAS: Quotas = { vpcs: 5, subnets: 100, ssh_keys: 200, servers: 200, volumes: 500 };
 
 /** Delays of asynchronous transitions, in ms. */
@@ -43,6 +46,8 @@ export interface Settings {
   delays: Delays;
   /** Projects whose budget hard-stop is on ("*" in the set: all projects). */
   budgetExceeded: Set<string>;
+  /** Size of the region's public IPv4 pool, shared by every project. */
+  publicIps: number;
 }
 
 /** What handlers share: the state and the knobs. */

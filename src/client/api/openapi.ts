@@ -262,7 +262,7 @@ export interface paths {
     put?: never;
     /**
      * Create a Server
-     * @description 409 `invalid_state` when the subnet is not active, 409 `conflict` when it has no free address.
+     * @description 409 `invalid_state` when the subnet is not active, 409 `conflict` when it has no free address or `public_ip` is asked and the region has no public IP address left.
      */
     post: operations["createServer"];
     delete?: never;
