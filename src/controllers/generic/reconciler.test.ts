@@ -63,7 +63,7 @@ describe("create, observe, converge", () => {
       [KIND_TAG]: "VPC",
       [NAME_TAG]: "default/net",
     });
-    expect(vpc?.name).toBe("default-net");
+    expect(vpc?.name).toMatch(/^default-net-[0-9a-f]{10}$/);
     expect(after?.status?.id).toBe(vpc?.id);
     expect(after?.metadata.annotations?.[CREATE_PENDING_ANNOTATION]).toBeUndefined();
     expect(h.kube.condition("VPC", "net", "Ready")).toMatchObject({
@@ -80,7 +80,10 @@ describe("create, observe, converge", () => {
     const o = h.kube.object("VPC", "net");
     expect(o?.status?.state).toBe("active");
     expect(o?.status?.observedGeneration).toBe(1);
-    expect(o?.status?.atProvider).toEqual({ name: "default-net", cidr: "10.0.0.0/16" });
+    expect(o?.status?.atProvider).toEqual({
+      name: expect.stringMatching(/^default-net-[0-9a-f]{10}$/),
+      cidr: "10.0.0.0/16",
+    });
     expect(o?.status?.lastSyncTime).toBeDefined();
     const byType = Object.fromEntries((o?.status?.conditions ?? []).map((c) => [c.type, c.status]));
     expect(byType).toEqual({ Ready: "True", Synced: "True", Reconciling: "False", Stalled: "False" });

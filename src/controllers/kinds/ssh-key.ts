@@ -24,7 +24,11 @@ export const sshKeyActuator: Actuator<SSHKey, SshKey, CloudApi, Provider> = {
   dependencies: () => [],
   create: (op) =>
     op.client.compute.sshKeys.create(
-      { name: cloudName(op.object), public_key: op.object.spec.publicKey.trim(), tags: op.desiredTags },
+      {
+        name: cloudName(op.object, op.installation),
+        public_key: op.object.spec.publicKey.trim(),
+        tags: op.desiredTags,
+      },
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     ),
   // Keys are compared by fingerprint (the comment is not part of the key), which messages show.

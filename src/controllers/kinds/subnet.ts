@@ -36,7 +36,13 @@ export const subnetActuator: Actuator<SubnetObject, Subnet, CloudApi, Provider> 
     }
     const vpcId = spec.vpcID ?? op.deps.id({ kind: "VPC", name: spec.vpcRef?.name ?? "" });
     return op.client.network.subnets.create(
-      { name: cloudName(op.object), vpc_id: vpcId, cidr: spec.cidr, zone: spec.zone, tags: op.desiredTags },
+      {
+        name: cloudName(op.object, op.installation),
+        vpc_id: vpcId,
+        cidr: spec.cidr,
+        zone: spec.zone,
+        tags: op.desiredTags,
+      },
       { idempotencyKey: op.idempotencyKey, signal: op.signal },
     );
   },

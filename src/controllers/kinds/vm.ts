@@ -130,7 +130,7 @@ export const vmActuator: Actuator<VM, Server, CloudApi, Provider> = {
     const data = await userData(op);
     return op.client.compute.servers.create(
       {
-        name: cloudName(op.object),
+        name: cloudName(op.object, op.installation),
         flavor: spec.flavor,
         image: spec.image,
         subnet_id: subnetId,

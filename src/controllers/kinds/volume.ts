@@ -17,7 +17,7 @@ export const volumeActuator: Actuator<VolumeObject, Volume, CloudApi, Provider> 
     await requireInCatalog(op.client, "zones", "spec.zone", spec.zone, op.signal);
     return op.client.storage.volumes.create(
       {
-        name: cloudName(op.object),
+        name: cloudName(op.object, op.installation),
         size_gib: spec.sizeGiB,
         zone: spec.zone,
         type: spec.type,

@@ -13,7 +13,7 @@ export const vpcActuator: Actuator<VPC, Vpc, CloudApi, Provider> = {
   create: (op) =>
     op.client.network.vpcs.create(
       {
-        name: cloudName(op.object),
+        name: cloudName(op.object, op.installation),
         cidr: op.object.spec.cidr,
         ...(op.object.spec.description !== undefined ? { description: op.object.spec.description } : {}),
         tags: op.desiredTags,

@@ -1,5 +1,6 @@
 // What every REST kind shares: resources named by the cloud (an ID, found again by our ownership
 // tags after a lost create), read through their collection, and settled or not by their state.
+import { createHash } from "node:crypto";
 import type { CollectionApi } from "./cloud-api.ts";
 import type { CloudApi } from "./cloud-api.ts";
 import type {
@@ -64,12 +65,26 @@ export function tagsOnly<R extends RestResource, Create>(
 }
 
 /** The cloud's names are 1-128 of letters, digits, '.', '_', '-', starting alphanumeric. */
-export function cloudName(object: ManagedObject): string {
-  // The namespace keeps names unique per project where the cloud requires it (SSH keys).
-  const { namespace, name = "unnamed" } = object.metadata;
-  const full = (namespace ? `${namespace}-${name}` : name).replace(/[^A-Za-z0-9._-]/g, "-");
-  const trimmed = full.slice(0, 128);
-  return /^[A-Za-z0-9]/.test(trimmed) ? trimmed : `x${trimmed.slice(0, 127)}`;
+const MAX_CLOUD_NAME = 128;
+/** Hex characters of the identity hash at the end of every cloud name. */
+export const CLOUD_NAME_HASH_CHARS = 10;
+
+/**
+ * The name a cloud resource is created with: `<namespace>-<name>` for people reading the console,
+ * cut to 117 characters, then `-` and 10 hex of sha256(`<installation>/<namespace>/<name>`). The
+ * readable part alone is ambiguous (`team-a/web` and `team/a-web` both read `team-a-web`) and
+ * says nothing of the installation; the hash is not, so names the cloud keeps unique per project
+ * (SSH keys) never collide between namespaces or between two clusters on one project.
+ */
+export function cloudName(object: ManagedObject, installation: string): string {
+  const { namespace = "", name = "unnamed" } = object.metadata;
+  const hash = createHash("sha256")
+    .update(`${installation}/${namespace}/${name}`)
+    .digest("hex")
+    .slice(0, CLOUD_NAME_HASH_CHARS);
+  let readable = (namespace ? `${namespace}-${name}` : name).replace(/[^A-Za-z0-9._-]/g, "-");
+  if (!/^[A-Za-z0-9]/.test(readable)) readable = `x${readable}`;
+  return `${readable.slice(0, MAX_CLOUD_NAME - CLOUD_NAME_HASH_CHARS - 1)}-${hash}`;
 }
 
 export function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
