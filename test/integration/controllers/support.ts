@@ -7,6 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbox/server.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import type { ManagedKind, ManagedObject } from "../../../src/controllers/generic/actuator.ts";
+import type { ReconcilerTiming } from "../../../src/controllers/generic/timing.ts";
 import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
 import { KubeClient, isNotFound } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
@@ -51,7 +52,13 @@ const execFileAsync = promisify(execFile);
 
 export async function startEnv(
   prefix: string,
-  opts: { sandbox?: SandboxOptions; resync?: number; stalledRetryMs?: number } = {},
+  opts: {
+    sandbox?: SandboxOptions;
+    resync?: number;
+    stalledRetryMs?: number;
+    /** Other reconciler timings (the watch fallback, ...). */
+    timing?: Partial<ReconcilerTiming>;
+  } = {},
 ): Promise<Env> {
   const cluster = testCluster();
   const kc = cluster.kubeConfig();
@@ -70,11 +77,10 @@ export async function startEnv(
     pollInterval: 250,
     resync: opts.resync ?? 10 * 60_000,
   };
-  const operator = await startOperator(
-    config,
-    kc,
-    opts.stalledRetryMs !== undefined ? { stalledRetryMs: opts.stalledRetryMs } : {},
-  );
+  const operator = await startOperator(config, kc, {
+    ...opts.timing,
+    ...(opts.stalledRetryMs !== undefined ? { stalledRetryMs: opts.stalledRetryMs } : {}),
+  });
   const { kubectl: kubectlBin } = resolveKubeBinaries();
 
   const env: Env = {
