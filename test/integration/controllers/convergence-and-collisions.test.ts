@@ -8,7 +8,7 @@ import { resolveInstallationID } from "../../../src/controllers/kube/installatio
 import { cloudName } from "../../../src/controllers/rest/resource.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import { ed25519PublicKey } from "../../../sandbox/testing/fixtures.ts";
-import { applyProviderConfig, SAMPLE_PROJECT, SAMPLE_TOKEN, startEnv, type Env } from "./support.ts";
+import { applyProviderConfig, createInCloud, startEnv, type Env } from "./support.ts";
 
 const RESYNC_MS = 3_000;
 const STALLED_RETRY_MS = 3_000;
@@ -40,20 +40,9 @@ function obj(kind: ManagedKind, name: string, spec: Record<string, unknown>): Ku
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Creates a resource directly through the sandbox's API, as another tool would. */
-async function cloudCreate(path: string, body: Record<string, unknown>): Promise<{ id: string }> {
-  const res = await fetch(`${env.sandbox.apiUrl}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-cd-token": SAMPLE_TOKEN,
-      "x-cd-project": SAMPLE_PROJECT,
-    },
-    body: JSON.stringify(body),
-  });
-  expect(res.status, await res.clone().text()).toBeLessThan(300);
-  return (await res.json()) as { id: string };
-}
+/** Creates a resource directly in the cloud, as another tool would. */
+const cloudCreate = (path: string, body: Record<string, unknown>): Promise<{ id: string }> =>
+  createInCloud(env, path, body);
 
 async function readyId(kind: ManagedKind, name: string): Promise<string> {
   await env.waitCondition(kind, name, "Ready", "True");

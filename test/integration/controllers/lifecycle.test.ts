@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManagedKind } from "../../../src/controllers/generic/actuator.ts";
 import { EVENT_RESOURCE } from "../../../src/runtime/events.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
-import { applyProviderConfig, SAMPLE_PROJECT, SAMPLE_TOKEN, startEnv, type Env } from "./support.ts";
+import { applyProviderConfig, createInCloud, SAMPLE_PROJECT, startEnv, type Env } from "./support.ts";
 
 let env: Env;
 
@@ -37,19 +37,8 @@ function obj(
 }
 
 /** Creates a resource directly in the cloud, as another tool would. */
-async function cloudCreate(path: string, body: Record<string, unknown>): Promise<{ id: string }> {
-  const res = await fetch(`${env.sandbox.apiUrl}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-cd-token": SAMPLE_TOKEN,
-      "x-cd-project": SAMPLE_PROJECT,
-    },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBeLessThan(300);
-  return (await res.json()) as { id: string };
-}
+const cloudCreate = (path: string, body: Record<string, unknown>): Promise<{ id: string }> =>
+  createInCloud(env, path, body);
 
 function cloud<T = Record<string, unknown>>(id: string | undefined): T | undefined {
   return env.sandbox.state.get(id ?? "") as T | undefined;
@@ -133,7 +122,9 @@ describe("policies", () => {
     await env.waitCondition("VPC", "observed-gone", "Ready", "False", "NotFound");
     expect((await env.condition("VPC", "observed-gone", "Ready"))?.message).toContain(vpcId);
     expect(
-      env.sandbox.state.list({ project: SAMPLE_PROJECT }).some((r) => r.name === "lifecycle-observed-gone"),
+      env.sandbox.state
+        .list({ project: SAMPLE_PROJECT })
+        .some((r) => r.name.startsWith(`${env.namespace}-observed-gone-`)),
     ).toBe(false);
     await env.remove("VPC", "observed-gone");
   });

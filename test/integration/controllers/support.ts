@@ -146,6 +146,25 @@ export async function startEnv(
   return env;
 }
 
+/** Creates a resource directly through the sandbox's API, as another tool would. */
+export async function createInCloud(
+  env: Pick<Env, "sandbox">,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string }> {
+  const res = await fetch(`${env.sandbox.apiUrl}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-cd-token": SAMPLE_TOKEN,
+      "x-cd-project": SAMPLE_PROJECT,
+    },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string };
+}
+
 /** Applies the ProviderConfig and its Secret from the samples. */
 export async function applyProviderConfig(env: Env): Promise<void> {
   for (const obj of sampleObjects(env.sandbox.url)) {
