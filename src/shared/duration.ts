@@ -9,3 +9,21 @@ export function parseDuration(text: string | undefined): number | undefined {
   for (const m of text.matchAll(PART)) total += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
   return total;
 }
+
+/** The inverse, for messages: the largest units that add up exactly (6h, 1h30m, 3s, 250ms). */
+export function formatDuration(ms: number): string {
+  if (ms <= 0) return "0s";
+  let left = Math.round(ms);
+  let out = "";
+  for (const [unit, size] of [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
+    const n = Math.floor(left / size);
+    if (n > 0) out += `${n}${unit}`;
+    left -= n * size;
+  }
+  return out;
+}

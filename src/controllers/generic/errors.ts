@@ -3,6 +3,7 @@
 // queue, and whatever needs the user (a collision, invalid, quota, forbidden, unauthenticated, not
 // implemented) stalls. A metadata write lost to a newer version of the object is no error at all.
 import { isCloudDigitError, type CloudDigitError } from "../../client/errors.ts";
+import { formatDuration } from "../../shared/duration.ts";
 import { SpecError } from "./actuator.ts";
 import { Reason, type Outcome } from "./outcome.ts";
 import { stalledOutcome, type ReconcilerTiming } from "./timing.ts";
@@ -52,7 +53,7 @@ export function errorOutcome(
   err: unknown,
   doing: string,
   what: string,
-  timing: Pick<ReconcilerTiming, "throttledFallbackMs" | "stalledRetryMs">,
+  timing: Pick<ReconcilerTiming, "throttledFallbackMs" | "stalledRetryMs" | "terminalRetryMs">,
   random: () => number,
 ): Outcome {
   if (err instanceof Stop) return err.outcome;
@@ -70,7 +71,7 @@ export function errorOutcome(
 export function cloudErrorOutcome(
   err: CloudDigitError,
   message: string,
-  timing: Pick<ReconcilerTiming, "throttledFallbackMs" | "stalledRetryMs">,
+  timing: Pick<ReconcilerTiming, "throttledFallbackMs" | "stalledRetryMs" | "terminalRetryMs">,
   random: () => number,
 ): Outcome {
   const stalled = (reason: string): Outcome => stalledOutcome(reason, message, timing, random);
@@ -88,11 +89,13 @@ export function cloudErrorOutcome(
     case "not_found":
       return { kind: "retry", reason: Reason.Conflict, message };
     case "collision":
+      // Terminal: waiting does not heal it, so no create is re-sent on the stalled timer.
       return stalledOutcome(
         Reason.Collision,
-        `${message}; change the spec, or remove what it collides with (retried when the object changes, and now and then)`,
+        `${message}; change the spec, or remove what it collides with (retried when the object changes, and every ${formatDuration(timing.terminalRetryMs)})`,
         timing,
         random,
+        timing.terminalRetryMs,
       );
     case "invalid":
       return stalled(Reason.InvalidSpec);

@@ -19,6 +19,7 @@ import { CREATE_PENDING_ANNOTATION, FINALIZER } from "./finalizer.ts";
 import { ResourceMetrics } from "./metrics.ts";
 import { INSTALLATION_TAG, OWNER_TAG, ownershipTags, TAKEOVER_ANNOTATION } from "./ownership.ts";
 import { ManagedReconciler } from "./reconciler.ts";
+import { DEFAULT_TIMING } from "./timing.ts";
 
 /** The rules under a kind named by the cloud (VPC) or by us (Bucket); the names only label objects. */
 const BY_CLOUD: ManagedKind = "VPC";
@@ -586,7 +587,14 @@ describe("terminal and transient errors", () => {
     const world = new World();
     world.apply("w");
     world.store.failNext.set("create", "collision");
-    await world.reconcile("w");
+    world.nowMs += 60 * 60_000;
+    const requeue = await world.reconciler.reconcile("default", "w");
+    // Terminal: the slow terminal timer (6 h), not the stalled one (15 min) that heals quotas.
+    expect(requeue?.requeueAfterMs).toBeGreaterThanOrEqual(DEFAULT_TIMING.terminalRetryMs);
+    // Within those hours, a reconcile with unchanged inputs sends no create; a spec change does.
+    world.nowMs += DEFAULT_TIMING.stalledRetryMs * 2;
+    await world.reconciler.reconcile("default", "w");
+    expect(world.store.count("create")).toBe(1);
     expect(world.kube.condition(BY_CLOUD, "w", "Stalled")).toMatchObject({
       status: "True",
       reason: "Collision",
@@ -594,6 +602,9 @@ describe("terminal and transient errors", () => {
     expect(world.ready()?.message).toContain("change the spec, or remove what it collides with");
     expect(world.kube.condition(BY_CLOUD, "w", "Reconciling")?.status).toBe("False");
     expect(world.annotations()[CREATE_PENDING_ANNOTATION]).toBeUndefined();
+    world.apply("w", { size: 2 });
+    await world.reconciler.reconcile("default", "w");
+    expect(world.store.count("create")).toBe(2);
   });
 
   it("a create that never reached the cloud clears the mark: deletion needs no cloud lookup", async () => {

@@ -17,6 +17,12 @@ export interface ReconcilerTiming {
   providerRecheckMs: number;
   /** Slow retry of a stalled object whose inputs did not change. */
   stalledRetryMs: number;
+  /**
+   * Retry of a conflict that waiting cannot heal (a name taken, no addresses left): it needs the
+   * user, so it is retried when the object or a dependency changes, and this seldom in case what
+   * it collides with went away.
+   */
+  terminalRetryMs: number;
   /** Fallback when a throttled answer carries no Retry-After. */
   throttledFallbackMs: number;
   /** Re-read after a status write lost to a newer version of the object. */
@@ -46,6 +52,7 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   waitRecheckMs: 5 * 60_000,
   providerRecheckMs: 30_000,
   stalledRetryMs: 15 * 60_000,
+  terminalRetryMs: 6 * 60 * 60_000,
   throttledFallbackMs: 5_000,
   conflictRetryMs: 500,
   cacheLagRetryMs: 100,
@@ -83,7 +90,8 @@ export function stalledOutcome(
   message: string,
   timing: Pick<ReconcilerTiming, "stalledRetryMs">,
   random: Random,
+  retryMs = timing.stalledRetryMs,
 ): Extract<Outcome, { kind: "stalled" }> {
-  const retryAfterMs = Math.round(timing.stalledRetryMs * (1 + 0.2 * random()));
+  const retryAfterMs = Math.round(retryMs * (1 + 0.2 * random()));
   return { kind: "stalled", reason, message, retryAfterMs };
 }
