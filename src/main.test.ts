@@ -13,8 +13,27 @@ describe("operator configuration", () => {
       concurrency: 4,
       resync: 600_000,
       pollInterval: 1_000,
+      staleAfterResyncs: 3,
       endpointDomain: "clouddigit.ai",
     });
+  });
+
+  it("takes the installation ID and the staleness from flags or the environment, and checks the ID", () => {
+    expect(
+      loadConfig(["--installation-id", "prod-eu"], { CLOUDDIGIT_INSTALLATION_ID: "ignored" }),
+    ).toMatchObject({
+      installationID: "prod-eu",
+    });
+    expect(
+      loadConfig([], { CLOUDDIGIT_INSTALLATION_ID: "from-env", STALE_AFTER_RESYNCS: "0" }),
+    ).toMatchObject({
+      installationID: "from-env",
+      staleAfterResyncs: 0,
+    });
+    expect(() => loadConfig(["--installation-id", "has space"], {})).toThrow(
+      /--installation-id: 1-63 letters/,
+    );
+    expect(() => loadConfig(["--stale-after-resyncs", "-1"], {})).toThrow(/--stale-after-resyncs/);
   });
 
   it("reads the environment, and flags win over it", () => {

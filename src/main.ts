@@ -56,6 +56,7 @@ export const configSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   resync: duration.default(10 * 60_000),
   pollInterval: duration.default(1_000),
+  staleAfterResyncs: z.coerce.number().int().min(0).max(100).default(3),
   endpointDomain: z
     .string()
     .regex(/^[a-z0-9.-]+$/)
@@ -88,6 +89,10 @@ const FLAGS = {
     env: "POLL_INTERVAL",
     help: "how often to look while the cloud works (default 1s; one list per kind and credential)",
   },
+  "stale-after-resyncs": {
+    env: "STALE_AFTER_RESYNCS",
+    help: "failing resync periods after which Ready turns Unknown (default 3; 0: never)",
+  },
   "endpoint-domain": {
     env: "CLOUDDIGIT_ENDPOINT_DOMAIN",
     help: "domain of default endpoints (clouddigit.ai or mymine.space)",
@@ -95,11 +100,14 @@ const FLAGS = {
   "installation-id": {
     env: "CLOUDDIGIT_INSTALLATION_ID",
     help: "stable ID of this installation in ownership tags (default: from the kube-system namespace UID)",
+    key: "installationID",
   },
 } as const;
 
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/** The config field a flag sets: its camelCase, unless it names one (installationID). */
+function configKey(flag: string): string {
+  const f = FLAGS[flag as keyof typeof FLAGS] as { key?: string } | undefined;
+  return f?.key ?? flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig | "help" {
@@ -120,11 +128,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   const raw: Record<string, unknown> = {};
   for (const [flag, f] of Object.entries(FLAGS)) {
     const value = (values as Record<string, unknown>)[flag] ?? (env[f.env] === "" ? undefined : env[f.env]);
-    if (value !== undefined) raw[camel(flag)] = value;
+    if (value !== undefined) raw[configKey(flag)] = value;
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const flag = (key: string) => Object.keys(FLAGS).find((f) => configKey(f) === key) ?? key;
     const problems = parsed.error.issues.map((i) => `--${flag(i.path.join("."))}: ${i.message}`).join("; ");
     throw new Error(`invalid configuration: ${problems}`);
   }
@@ -203,7 +211,12 @@ export async function startOperator(
     },
     factory,
     concurrency: config.concurrency,
-    timing: { resyncMs: config.resync, pollMs: config.pollInterval, ...timing },
+    timing: {
+      resyncMs: config.resync,
+      pollMs: config.pollInterval,
+      staleAfterResyncs: config.staleAfterResyncs,
+      ...timing,
+    },
     endpointDomain: config.endpointDomain,
   });
   await manager.start();

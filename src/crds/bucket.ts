@@ -203,6 +203,8 @@ export const bucketSpec = managedSpec(
     ),
   },
   {
+    kind: "Bucket",
+    noun: "bucket",
     description:
       "Desired state of a Cloud Digit S3 bucket. The cloud name is bucketName, else importID, else metadata.name.",
     importID: bucketName(

@@ -229,6 +229,26 @@ export function zone(what: string) {
 
 export const MANAGEMENT_POLICIES = ["Managed", "ObserveOnly"] as const;
 export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
+export const ADOPTION_POLICIES = ["AdoptOrCreate", "CreateOnly", "AdoptOnly"] as const;
+export type AdoptionPolicy = (typeof ADOPTION_POLICIES)[number];
+export const EXTERNAL_DELETE_POLICIES = ["Recreate", "Stall"] as const;
+export type ExternalDeletePolicy = (typeof EXTERNAL_DELETE_POLICIES)[number];
+
+/**
+ * What happens when a resource this object manages is deleted outside Kubernetes, per kind when
+ * spec.onExternalDelete is empty. Data-bearing kinds stall: a VM re-created blank with a new IP,
+ * an empty Volume re-attached, or an empty bucket would come back silently wrong. Network and key
+ * resources hold no data and are re-created as the spec says.
+ */
+const EXTERNAL_DELETE_DEFAULTS: Record<string, ExternalDeletePolicy> = {
+  VM: "Stall",
+  Volume: "Stall",
+  Bucket: "Stall",
+};
+
+export function externalDeleteDefault(kind: string): ExternalDeletePolicy {
+  return EXTERNAL_DELETE_DEFAULTS[kind] ?? "Recreate";
+}
 export const PROVIDER_CONFIG_KINDS = ["ProviderConfig", "ClusterProviderConfig"] as const;
 
 /** Go-style durations as kubectl users write them: 30s, 10m, 1h30m. */
@@ -260,6 +280,10 @@ export const providerConfigRef = doc(
 export function managedSpec<Shape extends z.ZodRawShape>(
   fields: Shape,
   opts: {
+    /** The kind, for its per-kind defaults (onExternalDelete). */
+    kind: string;
+    /** The cloud resource in prose ("SSH key"). */
+    noun: string;
     description: string;
     importID: z.ZodString;
     observeOnlyNeedsImportID: boolean;
@@ -278,6 +302,14 @@ export function managedSpec<Shape extends z.ZodRawShape>(
       "Delete (default): delete the cloud resource when this object is deleted. Orphan: keep the cloud resource.",
     ),
     importID: opts.importID.optional(),
+    adoptionPolicy: doc(
+      z.enum(ADOPTION_POLICIES).default("AdoptOrCreate"),
+      `Without importID or a recorded status.id: AdoptOrCreate (default) first looks for a ${opts.noun} this installation created for an object of this namespace and name (a cluster rebuilt from Git, a restore without status) and manages it, else creates one. CreateOnly: always create. AdoptOnly: never create; wait (Stalled AdoptionNotFound) until such a ${opts.noun} exists.`,
+    ),
+    onExternalDelete: doc(
+      z.enum(EXTERNAL_DELETE_POLICIES).default(externalDeleteDefault(opts.kind)),
+      `When the ${opts.noun} is deleted outside Kubernetes: Recreate creates it again as the spec says; Stall keeps status.id and stalls (DeletedExternally) until you delete this object or set Recreate. Default ${externalDeleteDefault(opts.kind)}${externalDeleteDefault(opts.kind) === "Stall" ? " (a re-created one would come back empty)" : ""}.`,
+    ),
     resyncPeriod: doc(
       z.string().max(32).regex(DURATION_PATTERN).optional(),
       `How often to re-read the cloud resource to detect drift, as a duration (e.g. 10m, 1h). Between ${MIN_RESYNC} and ${MAX_RESYNC}; jittered. Empty: the operator's default. To stop all cloud writes temporarily, annotate the object with ${PAUSED_ANNOTATION}: "true".`,
@@ -377,6 +409,19 @@ export function managedStatus<A extends z.ZodType>(kind: string, atProvider: A) 
       observedGeneration: doc(
         z.int().min(0).optional(),
         "metadata.generation of the spec the operator last acted on.",
+      ),
+      scope: doc(
+        z.string().max(256).optional(),
+        `Where the cloud ${kind} lives, as <project>@<region>, recorded with status.id. A providerConfigRef or project change that moves the object elsewhere stalls (ScopeChanged) instead of losing the resource.`,
+      ),
+      takeover: doc(
+        z
+          .object({
+            from: doc(z.string().max(63), "Installation the resource was taken over from."),
+            time: doc(z.string().meta({ format: "date-time" }), "When it was taken over."),
+          })
+          .optional(),
+        `Set when this object took the cloud ${kind} over from another installation (annotation clouddigit.ai/take-over-from).`,
       ),
       lastSyncTime: doc(
         z.string().meta({ format: "date-time" }).optional(),

@@ -23,7 +23,9 @@ export * from "./provider-config.ts";
 export type CommonSpec = Pick<
   VPCSpec,
   "providerConfigRef" | "managementPolicy" | "deletionPolicy" | "importID" | "resyncPeriod"
->;
+> &
+  // Optional here: objects built in code (tests, older clients) may not carry them.
+  Partial<Pick<VPCSpec, "adoptionPolicy" | "onExternalDelete">>;
 
 /** The status shape every managed kind shares; atProvider is per kind. */
 export type ManagedStatus = Omit<z.infer<typeof vpcKind.status>, "atProvider"> & {

@@ -29,11 +29,13 @@ import {
  */
 export function restSpec<Shape extends z.ZodRawShape>(
   fields: Shape,
-  opts: { noun: string; idPrefix: string; description: string; rules?: CelRule[] },
+  opts: { noun: string; idPrefix: string; kind: string; description: string; rules?: CelRule[] },
 ) {
   return managedSpec(
     { ...fields, tags: tags({ rest: true }).optional() },
     {
+      kind: opts.kind,
+      noun: opts.noun,
       description: opts.description,
       importID: importID(opts.idPrefix, opts.noun),
       observeOnlyNeedsImportID: true,

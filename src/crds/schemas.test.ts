@@ -198,14 +198,18 @@ describe("the zod schemas (what controllers parse)", () => {
       providerConfigRef: { name: "default" },
       managementPolicy: "Managed",
       deletionPolicy: "Delete",
+      adoptionPolicy: "AdoptOrCreate",
+      onExternalDelete: "Recreate",
     });
     expect(vmSpec.parse(vm().spec)).toMatchObject({
+      onExternalDelete: "Stall",
       bootVolumeSizeGiB: 20,
       powerState: "Running",
       publicIP: false,
       allowDisruption: false,
     });
     expect(bucketSpec.parse({ publicAccessBlock: {} })).toMatchObject({
+      onExternalDelete: "Stall",
       storageClass: "STANDARD",
       emptyBeforeDelete: false,
       publicAccessBlock: {

@@ -26,6 +26,7 @@ export const sshKeySpec = restSpec(
   {
     noun: "SSH key",
     idPrefix: ID_PREFIXES.SSHKey,
+    kind: "SSHKey",
     description: "Desired state of a Cloud Digit SSH key, injected into VMs at creation.",
   },
 );

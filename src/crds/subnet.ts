@@ -31,6 +31,7 @@ export const subnetSpec = restSpec(
   {
     noun: "subnet",
     idPrefix: ID_PREFIXES.Subnet,
+    kind: "Subnet",
     description: "Desired state of a Cloud Digit subnet: a range of a VPC in one availability zone.",
     rules: [
       exactlyOne("vpcRef", "vpcID", "a VPC"),

@@ -94,6 +94,7 @@ export const vmSpec = restSpec(
   {
     noun: "VM",
     idPrefix: ID_PREFIXES.VM,
+    kind: "VM",
     description: "Desired state of a Cloud Digit virtual machine.",
     rules: [
       exactlyOne("subnetRef", "subnetID", "a Subnet"),

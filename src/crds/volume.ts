@@ -33,6 +33,7 @@ export const volumeSpec = restSpec(
   {
     noun: "volume",
     idPrefix: ID_PREFIXES.Volume,
+    kind: "Volume",
     description:
       "Desired state of a Cloud Digit block volume. Attach it to a VM by listing it in the VM's volumeRefs.",
     rules: [

@@ -10,6 +10,7 @@ export const vpcSpec = restSpec(
   {
     noun: "VPC",
     idPrefix: ID_PREFIXES.VPC,
+    kind: "VPC",
     description: "Desired state of a Cloud Digit VPC (a private network).",
   },
 );

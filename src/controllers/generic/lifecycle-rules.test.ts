@@ -762,3 +762,147 @@ describe("rebuilt clusters and twins: the claim by installation", () => {
     expect(world.store.count("create")).toBe(1);
   });
 });
+
+describe("what import and adoption verify", () => {
+  it("an import whose immutable fields differ stalls ImportMismatch field by field, and writes nothing", async () => {
+    const world = new World();
+    world.store.add({ id: "w-blue", colour: "blue" });
+    world.apply("w", { importID: "w-blue", colour: "red", size: 2 });
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "ImportMismatch" });
+    expect(world.ready()?.message).toContain('colour: spec "red", cloud "blue"');
+    expect(world.store.count("update")).toBe(0);
+    expect(world.status()?.id).toBeUndefined();
+  });
+
+  it("a matching import goes ahead", async () => {
+    const world = new World();
+    world.store.add({ id: "w-blue", colour: "blue" });
+    world.apply("w", { importID: "w-blue", colour: "blue" });
+    await world.converge();
+    expect(world.ready()?.status).toBe("True");
+    expect(world.status()?.id).toBe("w-blue");
+  });
+
+  it("an adoption after a rebuild is verified the same way", async () => {
+    const world = new World();
+    world.apply("w", { colour: "red" });
+    world.store.add({ id: "w-old", colour: "blue", tags: earlierTags(world, "w") });
+    await world.converge();
+    expect(world.ready()?.reason).toBe("ImportMismatch");
+    expect(world.store.count("create") + world.store.count("update")).toBe(0);
+  });
+});
+
+describe("adoptionPolicy", () => {
+  it("AdoptOnly creates nothing until a resource with its identity exists, then adopts it", async () => {
+    const world = new World();
+    world.apply("w", { adoptionPolicy: "AdoptOnly" });
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "AdoptionNotFound" });
+    expect(world.ready()?.message).toContain("default/w");
+    expect(world.store.count("create")).toBe(0);
+    world.store.add({ id: "w-later", tags: earlierTags(world, "w") });
+    await world.converge();
+    expect(world.status()?.id).toBe("w-later");
+    expect(world.ready()?.status).toBe("True");
+  });
+
+  it("CreateOnly never lists for an identity and refuses to adopt what an earlier object left", async () => {
+    const world = new World();
+    world.apply("w", { adoptionPolicy: "CreateOnly" });
+    world.store.add({ id: "w-old", tags: earlierTags(world, "w") });
+    await world.converge();
+    expect(world.store.count("list")).toBe(0);
+    expect(world.store.count("create")).toBe(1);
+    expect(world.status()?.id).not.toBe("w-old");
+  });
+});
+
+describe("onExternalDelete", () => {
+  it("Stall keeps status.id and creates nothing; switching to Recreate creates it again", async () => {
+    const world = new World();
+    world.apply("w", { onExternalDelete: "Stall" });
+    await world.converge();
+    const id = world.status()?.id ?? "";
+    world.store.widgets.delete(id);
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "DeletedExternally" });
+    expect(world.ready()?.message).toContain("onExternalDelete: Recreate");
+    expect(world.status()?.id).toBe(id);
+    expect(world.store.count("create")).toBe(1);
+    world.apply("w", { onExternalDelete: "Recreate" });
+    await world.converge();
+    expect(world.store.count("create")).toBe(2);
+    expect(world.ready()?.status).toBe("True");
+    expect(world.status()?.id).not.toBe(id);
+  });
+
+  it("the default follows the kind: a VM or Volume stalls, a VPC is re-created", async () => {
+    for (const [kind, creates] of [
+      ["VM", 1],
+      ["Volume", 1],
+      ["VPC", 2],
+    ] as const) {
+      const world = new World(kind);
+      world.apply("w");
+      await world.converge();
+      world.store.widgets.delete(world.status()?.id ?? "");
+      await world.converge();
+      expect(world.store.count("create"), kind).toBe(creates);
+    }
+  });
+});
+
+describe("scope changes", () => {
+  it("a provider config pointing at another project or region stalls ScopeChanged: nothing created or deleted", async () => {
+    const world = new World();
+    await readyWidget(world);
+    expect(world.status()?.scope).toBe("widget-project@bd-dha");
+    world.providers.scope = "other-project@bd-dha";
+    await world.converge();
+    expect(world.ready()).toMatchObject({ status: "False", reason: "ScopeChanged" });
+    expect(world.ready()?.message).toContain("widget-project@bd-dha");
+    expect(world.store.count("create")).toBe(1);
+    // Deleting it now would look in the wrong place: it waits, saying how to let go.
+    world.kube.delete(BY_CLOUD, "w");
+    await world.reconcile();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeDefined();
+    expect(world.store.count("remove")).toBe(0);
+    expect(world.ready()?.message).toContain("deletionPolicy: Orphan");
+    // Pointed back, it deletes as usual.
+    world.providers.scope = "widget-project@bd-dha";
+    await world.converge();
+    expect(world.kube.object(BY_CLOUD, "w")).toBeUndefined();
+    expect(world.store.count("remove")).toBe(1);
+  });
+});
+
+describe("take-over record", () => {
+  it("status.takeover names the installation and the time", async () => {
+    const world = new World();
+    world.apply("w");
+    world.store.add({ id: "w-twin", tags: earlierTags(world, "w", "cluster-twin") });
+    world.kube.annotate(BY_CLOUD, "w", { [TAKEOVER_ANNOTATION]: "cluster-twin" });
+    await world.converge();
+    expect(world.status()?.takeover?.from).toBe("cluster-twin");
+    expect(world.status()?.takeover?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe("Ready staleness", () => {
+  it("failing for 3 resync periods turns a Ready widget Unknown, saying for how long; a good read restores it", async () => {
+    const world = new World();
+    await readyWidget(world);
+    world.store.failNext.set("read", "transient");
+    await world.reconcile();
+    expect(world.kube.condition(BY_CLOUD, "w", "Synced")?.status).toBe("False");
+    expect(world.ready()?.status).toBe("True"); // one failed reconcile says nothing about the resource
+    world.store.failNext.set("read", "transient");
+    await world.reconcile(); // an hour later: more than 3 default resyncs (10 min)
+    expect(world.ready()).toMatchObject({ status: "Unknown", reason: "TransientError" });
+    expect(world.ready()?.message).toContain("no successful reconcile for 1h");
+    await world.converge();
+    expect(world.ready()?.status).toBe("True");
+  });
+});

@@ -1,5 +1,6 @@
 // The outcome of one reconcile is a value. `requeueFor` and `conditionsFor` are the only places
 // that turn it into "when do we run again" and "what does status say", so the two never disagree.
+import { formatDuration } from "../../shared/duration.ts";
 import type { Condition } from "../../runtime/conditions.ts";
 
 /** Stable condition types (kstatus-compatible pair Reconciling / Stalled, plus Ready and Synced). */
@@ -30,6 +31,9 @@ export const Reason = {
   AdoptionNotFound: "AdoptionNotFound",
   AmbiguousAdoption: "AmbiguousAdoption",
   DeletedExternally: "DeletedExternally",
+  AdoptionRefused: "AdoptionRefused",
+  ImportMismatch: "ImportMismatch",
+  ScopeChanged: "ScopeChanged",
   CloudResourceFailed: "CloudResourceFailed",
   InvalidSpec: "InvalidSpec",
   QuotaExceeded: "QuotaExceeded",
@@ -118,6 +122,11 @@ export function conditionsFor(
   previous: readonly Condition[] | undefined,
   generation: number | undefined,
   now: string,
+  /**
+   * After failing this long (Synced False), a retry no longer vouches for the last Ready: it turns
+   * Unknown, so Argo CD and Flux stop showing Healthy for a resource nobody has seen for hours.
+   */
+  staleAfterMs?: number,
 ): Condition[] {
   const prevReady = previous?.find((c) => c.type === ConditionType.Ready);
   const keepReady = (fallback: Wanted): Wanted =>
@@ -143,12 +152,24 @@ export function conditionsFor(
       reconciling = yes(outcome.reason, outcome.message);
       stalled = no(outcome.reason);
       break;
-    case "retry":
-      ready = keepReady({ status: "Unknown", reason: outcome.reason, message: outcome.message });
+    case "retry": {
+      const prevSynced = previous?.find((c) => c.type === ConditionType.Synced);
+      const failingMs =
+        prevSynced?.status === "False" ? Date.parse(now) - Date.parse(prevSynced.lastTransitionTime) : 0;
+      const stale = staleAfterMs !== undefined && staleAfterMs > 0 && failingMs >= staleAfterMs;
+      const unknown: Wanted = {
+        status: "Unknown",
+        reason: outcome.reason,
+        message: stale
+          ? `no successful reconcile for ${formatDuration(failingMs)}, so the resource's state is unknown: ${outcome.message}`
+          : outcome.message,
+      };
+      ready = stale ? unknown : keepReady(unknown);
       synced = no(outcome.reason, outcome.message);
       reconciling = yes(outcome.reason, `retrying: ${outcome.message}`);
       stalled = no(outcome.reason);
       break;
+    }
     case "stalled":
       ready = no(outcome.reason, outcome.message);
       synced = no(outcome.reason, outcome.message);

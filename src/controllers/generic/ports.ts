@@ -56,6 +56,11 @@ export type ProviderResolution<Provider> =
       provider: Provider;
       /** Changes whenever the config or its credentials change (part of the no-op check). */
       fingerprint: string;
+      /**
+       * Where resources made with this config live (`<project>@<region>`): a recorded resource
+       * is only looked for in its own scope; another one is a scope change, never a deletion.
+       */
+      scope: string;
     }
   | { ok: false; reason: string; message: string };
 

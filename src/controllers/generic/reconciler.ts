@@ -4,7 +4,7 @@
 // becomes the requeue and the conditions in exactly one place (outcome.ts).
 import { isCloudDigitError } from "../../client/errors.ts";
 import { pathDeeperThan } from "../../shared/nesting.ts";
-import { PAUSED_ANNOTATION } from "../../crds/common.ts";
+import { externalDeleteDefault, PAUSED_ANNOTATION } from "../../crds/common.ts";
 import { metaTime, type Condition } from "../../runtime/conditions.ts";
 import type { Logger } from "../../shared/logging.ts";
 import {
@@ -19,6 +19,7 @@ import {
   type ManagedKind,
   type ManagedObject,
   type ManagedStatus,
+  type Mismatch,
   type Operation,
   type RefusedField,
   type RemoveResult,
@@ -83,6 +84,7 @@ import {
   doneOutcome,
   pollingOutcome,
   stalledOutcome,
+  staleAfterMs,
   type ReconcilerTiming,
 } from "./timing.ts";
 
@@ -139,6 +141,8 @@ interface Observed<C, Client> extends ObservedResource {
   cloud?: C;
   /** Field and output conditions judged now; undefined keeps the previous ones. */
   fields?: WantedCondition[];
+  /** The scope (`<project>@<region>`) the provider config resolved to in this reconcile. */
+  resolvedScope?: string;
 }
 
 /** A problem with one field that needs the user, as it ends the reconcile. */
@@ -473,6 +477,7 @@ export class ManagedReconciler<
       });
     const resolution = await this.opts.providers.resolve(object, signal);
     if (!resolution.ok) throw waiting(resolution.message);
+    observed.resolvedScope = resolution.scope;
     signal?.throwIfAborted();
     let client: Client;
     try {
@@ -502,6 +507,14 @@ export class ManagedReconciler<
     const recordedId = object.status?.id;
     const importID = object.spec.importID;
     const naming = actuator.naming;
+    const adoption = object.spec.adoptionPolicy ?? "AdoptOrCreate";
+    const scope = observed.resolvedScope;
+    // A recorded resource is looked for only where it lives: in another project or region it
+    // would read as deleted, and be re-created there while the original leaks.
+    const recordedScope = object.status?.scope;
+    if (recordedId && recordedScope && scope && recordedScope !== scope) {
+      return this.stalled(Reason.ScopeChanged, this.scopeChanged(recordedId, recordedScope, scope));
+    }
 
     let cloud: C | undefined;
     /** Found by our name identity (a rebuilt cluster, a twin): may belong to anyone. */
@@ -527,6 +540,14 @@ export class ManagedReconciler<
                 : "; fix spec.importID by recreating this object"),
           );
         }
+        if (recordedId && (object.spec.onExternalDelete ?? externalDeleteDefault(this.kind)) === "Stall") {
+          // Keep the ID: it says what was lost, and deleting the object needs no search.
+          delete observed.id;
+          return this.stalled(
+            Reason.DeletedExternally,
+            `the ${actuator.describe(recordedId)} was deleted outside Kubernetes; onExternalDelete is Stall, so no empty replacement is created (status.id keeps the old ID). To create a new one, set spec.onExternalDelete: Recreate; to let go, delete this object`,
+          );
+        }
         if (recordedId) {
           this.emit(
             object,
@@ -548,10 +569,10 @@ export class ManagedReconciler<
       // find, and a fresh object spends one call (its create) instead of two. Were the mark ever
       // lost, the create's idempotency key (the UID) still returns the earlier resource for as long
       // as the cloud keeps that key.
-      if (isCreatePending(object)) {
-        const found = await this.call("read", () =>
-          naming.findByTags(client, this.ownership(object), signal),
-        );
+      if (isCreatePending(object) || adoption === "CreateOnly") {
+        const found = !isCreatePending(object)
+          ? []
+          : await this.call("read", () => naming.findByTags(client, this.ownership(object), signal));
         cloud = found.find((c) => !actuator.observe(c, object, new Resolved()).deleting) ?? found[0];
       } else {
         // No ID and no mark: a resource carrying this object's name identity may still exist (a
@@ -576,6 +597,12 @@ export class ManagedReconciler<
 
     const deps = this.resolveDependencies(object, cloud ? "always" : "create");
     let created = false;
+    if (!cloud && adoption === "AdoptOnly" && !observeOnly && !recordedId && !importID) {
+      return this.stalled(
+        Reason.AdoptionNotFound,
+        `adoptionPolicy is AdoptOnly and no ${actuator.describe()} carries this object's identity (tag ${NAME_TAG}=${nameIdentity(object)}, installation ${this.installation()}); nothing is created. Set spec.adoptionPolicy: AdoptOrCreate to create it; it is looked for again now and then`,
+      );
+    }
     if (!cloud) {
       if (observeOnly) {
         return this.stalled(
@@ -627,7 +654,24 @@ export class ManagedReconciler<
         await this.clearCreatePending(object);
         return this.stalled(Reason.ManagedElsewhere, this.elsewhere(cloud.id, verdict));
       }
+      if (verdict.kind === "adopt" && adoption === "CreateOnly" && !observeOnly) {
+        await this.clearCreatePending(object);
+        return this.stalled(
+          Reason.AdoptionRefused,
+          `the ${actuator.describe(cloud.id)} was created by this installation for an earlier ${this.kind} ${cloud.tags[NAME_TAG] ?? ""}; adoptionPolicy CreateOnly does not adopt it. Set spec.adoptionPolicy: AdoptOrCreate to manage it, or delete it`,
+        );
+      }
+      // Importing or adopting what was not created for this object: only if it is what the spec
+      // says in every field that cannot be changed later.
+      const verifies =
+        verdict.kind === "adopt" || verdict.kind === "takeover" || (verdict.kind === "import" && !recordedId);
+      const mismatches = verifies ? (actuator.immutableMismatches?.(object, cloud, deps.resolved) ?? []) : [];
+      if (mismatches.length > 0) {
+        await this.clearCreatePending(object);
+        return this.stalled(Reason.ImportMismatch, this.importMismatch(cloud.id, mismatches));
+      }
       if (verdict.kind === "takeover") {
+        observed.takeover = { from: verdict.from, time: metaTime(this.now()) };
         this.emit(
           object,
           "Normal",
@@ -669,6 +713,7 @@ export class ManagedReconciler<
     const observation = actuator.observe(cloud, object, deps.resolved);
     observed.cloud = cloud;
     observed.id = cloud.id;
+    if (scope) observed.scope = scope;
     observed.state = observation.state;
     observed.atProvider = observation.atProvider;
     observed.synced = true;
@@ -824,6 +869,19 @@ export class ManagedReconciler<
     };
   }
 
+  /** Why a resource is not looked for in the scope the object now names, and what to do. */
+  private scopeChanged(id: string, recorded: string, now: string): string {
+    return `the ${this.opts.actuator.describe(id)} lives in ${recorded} (project@region), but this object's provider config now points at ${now}; nothing is created, changed or deleted in either. Point spec.providerConfigRef (or the config's project and region) back at ${recorded}; to move the resource, delete this object with deletionPolicy: Orphan and import it (spec.importID) under a config for the new scope`;
+  }
+
+  /** The field-by-field difference that keeps an import or adoption from going ahead. */
+  private importMismatch(id: string, mismatches: Mismatch[]): string {
+    const list = mismatches
+      .map((m) => `${m.field}: spec ${JSON.stringify(m.spec)}, cloud ${JSON.stringify(m.cloud)}`)
+      .join("; ");
+    return `the ${this.opts.actuator.describe(id)} differs from the spec in fields that cannot change after creation (${list}); nothing is written. Make the spec match the cloud, or import another resource`;
+  }
+
   /** Why a resource another installation manages is left alone, and how to move it here. */
   private elsewhere(id: string, verdict: { installation: string; name: string | undefined }): string {
     return `the ${this.opts.actuator.describe(id)} is managed by another installation of the operator (tag ${INSTALLATION_TAG}=${verdict.installation}${verdict.name ? `, object ${verdict.name}` : ""}); this object makes no change to it. To manage it from here, annotate this object ${TAKEOVER_ANNOTATION}=${verdict.installation} (the other installation then leaves it alone); to stop, delete this object with deletionPolicy: Orphan`;
@@ -939,6 +997,14 @@ export class ManagedReconciler<
       (message) =>
         `cannot delete the ${described}: ${message}; fix the ProviderConfig, or set deletionPolicy: Orphan to keep the cloud resource`,
     );
+    // Deleting in another scope would find nothing and let the real resource leak unnoticed.
+    const recordedScope = object.status?.scope;
+    if (recordedId && recordedScope && observed.resolvedScope && recordedScope !== observed.resolvedScope) {
+      return this.stalled(
+        Reason.ScopeChanged,
+        `cannot delete: ${this.scopeChanged(recordedId, recordedScope, observed.resolvedScope)}; or set deletionPolicy: Orphan to keep it and let this object go`,
+      );
+    }
     let cloud: C | undefined;
     if (id) cloud = await this.call("read", () => this.read(client, id, object, signal));
     else if (naming.by === "cloud") {
@@ -1145,7 +1211,13 @@ export class ManagedReconciler<
     const nowIso = metaTime(nowMs);
     const generation = object.metadata.generation;
     const status = observedStatus(previous, observed, outcome, generation);
-    const standard = conditionsFor(outcome, previous.conditions, generation, nowIso);
+    const standard = conditionsFor(
+      outcome,
+      previous.conditions,
+      generation,
+      nowIso,
+      staleAfterMs(object, this.timing),
+    );
     const isField = (c: Condition): boolean => this.fieldTypes.includes(c.type);
     const fieldConditions = observed.fields
       ? observed.fields.map((w) => withTransition(w, previous.conditions, generation, nowIso))

@@ -14,6 +14,10 @@ export interface ObservedResource {
   atProvider?: Record<string, unknown> | null;
   /** The cloud was read successfully in this reconcile. */
   synced: boolean;
+  /** Where the resource lives (`<project>@<region>`); undefined: unchanged; null: forget it. */
+  scope?: string | null;
+  /** A take-over from another installation done in this reconcile. */
+  takeover?: { from: string; time: string };
 }
 
 /**
@@ -34,6 +38,9 @@ export function observedStatus(
   else if (observed.state !== undefined) status.state = observed.state;
   if (observed.atProvider === null) delete status.atProvider;
   else if (observed.atProvider !== undefined) status.atProvider = observed.atProvider;
+  if (observed.scope === null) delete status.scope;
+  else if (observed.scope !== undefined) status.scope = observed.scope;
+  if (observed.takeover) status.takeover = observed.takeover;
   if (outcome.kind !== "retry") status.observedGeneration = generation;
   return status;
 }

@@ -43,6 +43,8 @@ export interface ReconcilerTiming {
   resyncGatherMs: number;
   /** How long one list of the resources carrying our name tag answers adoption lookups. */
   identityIndexMaxAgeMs: number;
+  /** Resync periods of failing reconciles after which Ready turns Unknown (0: never). */
+  staleAfterResyncs: number;
 }
 
 export const DEFAULT_TIMING: ReconcilerTiming = {
@@ -60,7 +62,16 @@ export const DEFAULT_TIMING: ReconcilerTiming = {
   watchFallbackMs: 60_000,
   resyncGatherMs: 10_000,
   identityIndexMaxAgeMs: 30_000,
+  staleAfterResyncs: 3,
 };
+
+/** How long an object may fail before its Ready says Unknown: some resyncs of its own period. */
+export function staleAfterMs(
+  object: ManagedObject,
+  timing: Pick<ReconcilerTiming, "resyncMs" | "staleAfterResyncs">,
+): number {
+  return timing.staleAfterResyncs * (parseDuration(object.spec.resyncPeriod) ?? timing.resyncMs);
+}
 
 type Random = () => number;
 

@@ -142,12 +142,12 @@ export class ProviderConfigResolver implements ProviderResolver<Provider> {
     const version = configVersion(found);
     const cached = this.cache.get(key);
     if (cached && cached.version === version)
-      return { ok: true, provider: cached.provider, fingerprint: `${key}@${version}` };
+      return { ok: true, provider: cached.provider, fingerprint: `${key}@${version}`, scope: scopeOf(found) };
     try {
       const entry = await this.build(found, version);
       cached?.buckets?.s3.destroy();
       this.cache.set(key, entry);
-      return { ok: true, provider: entry.provider, fingerprint: `${key}@${version}` };
+      return { ok: true, provider: entry.provider, fingerprint: `${key}@${version}`, scope: scopeOf(found) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return {
@@ -359,4 +359,9 @@ function contentVersion(found: AnyConfig): string {
     .update(JSON.stringify([spec, checks]))
     .digest("base64url")
     .slice(0, 16)}`;
+}
+
+/** `<project>@<region>`: where the resources made with a config live. */
+export function scopeOf(found: AnyConfig): string {
+  return `${found.config.spec.project}@${found.config.spec.region}`;
 }

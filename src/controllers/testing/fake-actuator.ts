@@ -22,10 +22,13 @@ export interface Widget {
   tags: Record<string, string>;
   size: number;
   state: "ready" | "working" | "deleting" | "failed";
+  /** Set at creation only (an immutable field, as a VPC's CIDR). */
+  colour?: string;
 }
 
 export interface WidgetSpec {
   size: number;
+  colour?: string;
   tags?: Record<string, string>;
 }
 
@@ -72,17 +75,24 @@ export class WidgetStore {
 /** A provider resolver handing out the one store; `broken` makes the config unusable. */
 export class WidgetProviders implements ProviderResolver<WidgetStore> {
   broken: string | undefined;
+  /** Where the widgets live; a change is a scope change (another project or region). */
+  scope = "widget-project@bd-dha";
 
   constructor(private readonly store: WidgetStore) {}
 
   resolve(): Promise<ProviderResolution<WidgetStore>> {
     if (this.broken)
       return Promise.resolve({ ok: false, reason: "ProviderConfigNotReady", message: this.broken });
-    return Promise.resolve({ ok: true, provider: this.store, fingerprint: "widgets" });
+    return Promise.resolve({
+      ok: true,
+      provider: this.store,
+      fingerprint: `widgets@${this.scope}`,
+      scope: this.scope,
+    });
   }
 
   peekFingerprint(): string {
-    return this.broken ?? "widgets";
+    return this.broken ?? `widgets@${this.scope}`;
   }
 }
 
@@ -131,7 +141,13 @@ export function widgetActuator(
       store.call("create");
       const id = naming === "cloud" ? store.newId() : `widget-${op.object.metadata.name ?? ""}`;
       if (naming === "us" && store.widgets.has(id)) return Promise.resolve(undefined);
-      const w = store.add({ id, size: op.object.spec.size, tags: op.desiredTags, state: "working" });
+      const w = store.add({
+        id,
+        size: op.object.spec.size,
+        tags: op.desiredTags,
+        state: "working",
+        ...(op.object.spec.colour ? { colour: op.object.spec.colour } : {}),
+      });
       return Promise.resolve(structuredClone(w));
     },
     // Tags as every real kind compares them (the ownership tags are how an adoption or a take-over
@@ -147,6 +163,10 @@ export function widgetActuator(
         ...(sameTags ? [] : [{ field: "tags", from: cloud.tags, to: tags }]),
       ];
     },
+    immutableMismatches: (object, cloud) =>
+      object.spec.colour !== undefined && object.spec.colour !== cloud.colour
+        ? [{ field: "colour", spec: object.spec.colour, cloud: cloud.colour }]
+        : [],
     update: (op, _cloud, changes: Change[]) => {
       const store = op.client;
       store.call("update");

@@ -47,6 +47,9 @@ export class FakeProviders implements ProviderResolver<Provider> {
     private readonly s3: FakeS3,
   ) {}
 
+  /** Where resources live (a change is a scope change). */
+  scope = "test-project@bd-dha";
+
   async resolve(): Promise<ProviderResolution<Provider>> {
     this.resolves++;
     if (this.broken) return { ok: false, reason: "ProviderConfigNotReady", message: this.broken };
@@ -55,7 +58,7 @@ export class FakeProviders implements ProviderResolver<Provider> {
       rest: this.cloud,
       s3: () => (this.s3Broken ? Promise.reject(new NotConnected(this.s3Broken)) : Promise.resolve(target())),
     };
-    return { ok: true, provider, fingerprint: this.fingerprintValue };
+    return { ok: true, provider, fingerprint: this.fingerprintValue, scope: this.scope };
   }
 
   peekFingerprint(): string {

@@ -68,6 +68,7 @@ class World {
                 ok: true,
                 provider: { rest: undefined as never, s3: () => Promise.resolve(target) },
                 fingerprint: "pc@1",
+                scope: "test-project@bd-dha",
               },
         ),
       peekFingerprint: () => (this.providerProblem ? "missing" : "pc@1"),
