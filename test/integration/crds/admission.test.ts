@@ -270,6 +270,8 @@ describe("accepted with defaults", () => {
       providerConfigRef: { name: "default" },
       managementPolicy: "Managed",
       deletionPolicy: "Delete",
+      adoptionPolicy: "AdoptOrCreate",
+      onExternalDelete: "Recreate",
     });
   });
 
@@ -282,6 +284,7 @@ describe("accepted with defaults", () => {
       powerState: "Running",
       publicIP: false,
       allowDisruption: false,
+      onExternalDelete: "Stall",
       userDataSecretRef: { name: "boot", key: "userData" },
       volumeRefs: [{ name: "data" }],
     });

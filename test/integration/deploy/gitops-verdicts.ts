@@ -44,6 +44,9 @@ export function verdicts(objects: unknown[], args = ["--argocd-cm", ARGOCD_CM, "
 }
 
 const NOW = "2026-11-26T17:00:00Z";
+const HOUR_BEFORE = "2026-11-26T16:00:00Z";
+/** 3 resyncs of the default 10 min. */
+const STALE_AFTER_MS = 30 * 60_000;
 const GENERATION = 2;
 
 type Live = Exclude<Outcome, { kind: "gone" }>;
@@ -186,6 +189,26 @@ export const STATES: State[] = [
       conditions: conditions({ kind: "retry", reason: Reason.TransientError, message: "503" }, READY),
     }),
     want: ["InProgress", "Healthy", "InProgress"],
+  },
+  {
+    name: "failing for 3 resyncs, Ready before",
+    writes:
+      "`Ready=Unknown` (no successful reconcile for 1h, state unknown), `Synced=False`, `Reconciling=True`",
+    object: object({
+      conditions: conditionsFor(
+        { kind: "retry", reason: Reason.TransientError, message: "503" },
+        conditionsFor(
+          { kind: "retry", reason: Reason.TransientError, message: "503" },
+          READY,
+          GENERATION,
+          HOUR_BEFORE,
+        ),
+        GENERATION,
+        NOW,
+        STALE_AFTER_MS,
+      ),
+    }),
+    want: ["InProgress", "Progressing", "InProgress"],
   },
   {
     name: "transient error, never Ready",
