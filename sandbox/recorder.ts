@@ -6,6 +6,8 @@ export interface CallRecord {
   method: string;
   /** The request path without the query string. */
   path: string;
+  /** The raw query string without its `?` (empty when there is none). */
+  query: string;
   /** The route template, e.g. `/v1/compute/servers/{id}`, or `unmatched`. */
   template: string;
   /** Principal label (never the secret), or null when unauthenticated. */

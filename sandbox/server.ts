@@ -232,6 +232,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         at: started,
         method,
         path: pathname,
+        query: q < 0 ? "" : rawUrl.slice(q + 1),
         template: match.template,
         token: principal?.label ?? null,
         project,

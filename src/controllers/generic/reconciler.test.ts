@@ -391,6 +391,24 @@ describe("a cache that lags the operator's own writes", () => {
     expect(h.kube.condition("VPC", "net", "Ready")?.status).toBe("True");
   });
 
+  it("waits past the intermediate versions of its own writes too (a finalizer before the status.id)", async () => {
+    const h = new Harness({ resyncMs: 60_000 });
+    h.kube.apply("VPC", "net", vpcSpec);
+    await h.reconcile("VPC", "net");
+    const versions = h.kube.writtenVersions("VPC", "net");
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    // The watch delivers the first write (finalizer, no status.id yet) after the reconcile ended.
+    h.kube.showCacheAt("VPC", "net", versions[0] ?? "");
+    expect(h.kube.get("VPC", "default", "net")?.status?.id).toBeUndefined();
+    const calls = h.cloud.calls.length;
+    // Deciding on that copy would look the VPC up again, as if the create had never been recorded.
+    expect(await h.reconcile("VPC", "net")).toEqual({ requeueAfterMs: 100 });
+    expect(h.cloud.calls.length).toBe(calls);
+    h.kube.thawCache("VPC", "net");
+    await h.reconcile("VPC", "net");
+    expect(h.cloud.count("vpc.create")).toBe(1);
+  });
+
   it("acts on the cache anyway once it has lagged for cacheLagMaxMs", async () => {
     const h = new Harness({ resyncMs: 60_000, cacheLagMaxMs: 60_000 });
     const vpc = await readyVpc(h);

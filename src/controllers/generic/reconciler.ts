@@ -191,6 +191,8 @@ export class ManagedReconciler<
    */
   private readonly unappliedCreates = new Map<string, string>();
   private readonly cacheLag: OwnWriteLag;
+  /** Per key being reconciled: the versions its writes produced so far, in order. */
+  private readonly versionsWritten = new Map<string, string[]>();
   private readonly guard = new ConvergenceGuard();
   /** Per client (credential): the adoption index of this kind. */
   private readonly identityIndexes = new WeakMap<object, IdentityIndex<C>>();
@@ -255,9 +257,10 @@ export class ManagedReconciler<
     } finally {
       // Every write (status, finalizer, annotation) leaves its new version in the copy.
       const written = object.metadata.resourceVersion;
-      if (this.cacheLag.record(key, cachedVersion, written)) {
+      if (this.cacheLag.record(key, cachedVersion, this.versionsWritten.get(key) ?? [])) {
         this.opts.cache.expectOwnWrite?.(this.kind, key, cachedVersion, written);
       }
+      this.versionsWritten.delete(key);
     }
   }
 
@@ -1157,7 +1160,8 @@ export class ManagedReconciler<
   }
 
   private patcher(object: O): MetadataPatcher {
-    return (patch) => this.opts.writer.patchMetadata(this.kind, object, patch);
+    return async (patch) =>
+      this.wrote(object, await this.opts.writer.patchMetadata(this.kind, object, patch));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1238,9 +1242,21 @@ export class ManagedReconciler<
     const event = transitionEvent(outcome, previous);
     if (event) this.emit(object, event.type, event.reason, event.message);
     if (!worthWriting) return previous;
-    const written = await this.opts.writer.writeStatus(this.kind, object, status);
+    const written = this.wrote(object, await this.opts.writer.writeStatus(this.kind, object, status));
     object.metadata = written.metadata;
     return status;
+  }
+
+  /** Notes the version a write of `object` produced (see OwnWriteLag); returns what was written. */
+  private wrote<W extends ManagedObject>(object: O, written: W): W {
+    const version = written.metadata.resourceVersion;
+    if (version !== undefined) {
+      const key = `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`;
+      const versions = this.versionsWritten.get(key) ?? [];
+      versions.push(version);
+      this.versionsWritten.set(key, versions);
+    }
+    return written;
   }
 
   private ownership(object: O): Record<string, string> {

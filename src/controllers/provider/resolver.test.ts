@@ -200,6 +200,16 @@ describe("ProviderConfig resolution", () => {
     expect(b.built[0]?.endpoints?.api).toBe("https://api.bd-dha-1.mymine.space");
   });
 
+  it("shares one build among reconciles that resolve a config at the same time", async () => {
+    const { resolver, built } = setup({ namespaced: [pc("team-a", "default")] });
+    // Every worker of every kind resolves at start; one client means one identity index.
+    const results = await Promise.all([1, 2, 3, 4].map(() => resolver.resolve(object("team-a"))));
+    expect(built).toHaveLength(1);
+    const providers = new Set(results.map((r) => (r.ok ? r.provider : undefined)));
+    expect(providers.size).toBe(1);
+    expect(providers.has(undefined)).toBe(false);
+  });
+
   it("builds the client once per config version", async () => {
     const configs = { namespaced: [pc("team-a", "default")] };
     const { resolver, built } = setup(configs);

@@ -95,6 +95,12 @@ export function effectiveEndpoints(
 
 export class ProviderConfigResolver implements ProviderResolver<Provider> {
   private readonly cache = new Map<string, Cached>();
+  /**
+   * Builds in flight, per config: reconciles that resolve one config at once (every worker of
+   * every kind, after a start or a config change) share one client, so they share its identity
+   * index, its collection observer and its token exchange.
+   */
+  private readonly building = new Map<string, { version: string; entry: Promise<Cached> }>();
 
   constructor(private readonly opts: ProviderConfigResolverOptions) {}
 
@@ -144,9 +150,24 @@ export class ProviderConfigResolver implements ProviderResolver<Provider> {
     if (cached && cached.version === version)
       return { ok: true, provider: cached.provider, fingerprint: `${key}@${version}`, scope: scopeOf(found) };
     try {
-      const entry = await this.build(found, version);
-      cached?.buckets?.s3.destroy();
-      this.cache.set(key, entry);
+      let inFlight = this.building.get(key);
+      if (inFlight?.version !== version) {
+        const entry = this.build(found, version).then((built) => {
+          // A build overtaken by a newer version of the config is handed to its waiters only.
+          if (this.building.get(key)?.entry !== entry) return built;
+          const previous = this.cache.get(key);
+          previous?.buckets?.s3.destroy();
+          this.cache.set(key, built);
+          return built;
+        });
+        inFlight = { version, entry };
+        this.building.set(key, inFlight);
+        const settled = (): void => {
+          if (this.building.get(key) === inFlight) this.building.delete(key);
+        };
+        void entry.then(settled, settled);
+      }
+      const entry = await inFlight.entry;
       return { ok: true, provider: entry.provider, fingerprint: `${key}@${version}`, scope: scopeOf(found) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

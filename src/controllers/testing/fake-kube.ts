@@ -24,6 +24,8 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
   private readonly objects = new Map<string, ManagedObject>();
   /** Cache copies held back from later writes (a lagging informer), by key. */
   private readonly frozen = new Map<string, ManagedObject>();
+  /** Every version the writers produced, by `<kind>/<name>`, in order (the watch would show each). */
+  private readonly history = new Map<string, ManagedObject[]>();
   private rv = 0;
   private uid = 0;
 
@@ -117,6 +119,28 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
     this.frozen.set(`${kind}/default/${name}`, structuredClone(this.must(kind, name)));
   }
 
+  /** Versions this object's writes produced, oldest first. */
+  writtenVersions(kind: ManagedKind, name: string): string[] {
+    return (this.history.get(`${kind}/${name}`) ?? []).map((o) => o.metadata.resourceVersion ?? "");
+  }
+
+  /** The cache shows the object as one of its writes left it (until thaw), as a lagging watch does. */
+  showCacheAt(kind: ManagedKind, name: string, resourceVersion: string): void {
+    const copy = this.history
+      .get(`${kind}/${name}`)
+      ?.find((o) => o.metadata.resourceVersion === resourceVersion);
+    if (!copy) throw new Error(`no written version ${resourceVersion} of ${kind} ${name}`);
+    this.frozen.set(`${kind}/default/${name}`, copy);
+  }
+
+  private remember(kind: ManagedKind, o: ManagedObject): void {
+    const key = `${kind}/${o.metadata.name ?? ""}`;
+    const versions = this.history.get(key) ?? [];
+    // The writers change metadata and status only; the spec is shared (it may be nested too deep to clone).
+    versions.push({ ...o, metadata: structuredClone(o.metadata), status: structuredClone(o.status) });
+    this.history.set(key, versions);
+  }
+
   thawCache(kind: ManagedKind, name: string): void {
     this.frozen.delete(`${kind}/default/${name}`);
   }
@@ -150,6 +174,7 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
       throw new Error("409 Conflict: stale resourceVersion");
     o.status = structuredClone(status);
     o.metadata = { ...o.metadata, resourceVersion: String(++this.rv) };
+    this.remember(kind, o);
     return written(o);
   }
 
@@ -176,6 +201,7 @@ export class FakeKube implements ObjectCache, ObjectWriter, EventSink, SecretRea
       ...(patch.finalizers ? { finalizers: patch.finalizers } : {}),
       resourceVersion: String(++this.rv),
     };
+    this.remember(kind, o);
     if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0) {
       this.objects.delete(`${kind}/default/${name}`);
     }
