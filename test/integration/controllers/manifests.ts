@@ -3,7 +3,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
-import type { KubeClient } from "../../../src/runtime/kube-client.ts";
+import type { ManagedKind, ManagedObject } from "../../../src/controllers/generic/actuator.ts";
+import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import { isNotFound, type KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/resource.ts";
 import { waitUntil } from "../../support/process.ts";
 
@@ -60,4 +62,31 @@ export function sampleObjects(apiUrl: string): KubeObject[] {
     }
   }
   return out;
+}
+
+/** Server-side apply, get and condition lookup of the objects of one namespace, as a test uses them. */
+export function namespacedObjects(client: KubeClient, namespace: string, fieldManager: string) {
+  const objects = {
+    apply(obj: KubeObject): Promise<KubeObject> {
+      const kind = obj.kind ?? "";
+      const rt = kind === "Secret" ? SECRET_RESOURCE : resourceType(kind as ManagedKind | "ProviderConfig");
+      const body = { ...obj, metadata: { ...obj.metadata, namespace } };
+      return client.patch(rt, namespace, obj.metadata.name ?? "", body, "apply", {
+        fieldManager,
+        force: true,
+      });
+    },
+    async get(kind: ManagedKind, name: string): Promise<ManagedObject | undefined> {
+      try {
+        return (await client.get(resourceType(kind), namespace, name)) as unknown as ManagedObject;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async condition(kind: ManagedKind, name: string, type: string) {
+      return (await objects.get(kind, name))?.status?.conditions?.find((c) => c.type === type);
+    },
+  };
+  return objects;
 }

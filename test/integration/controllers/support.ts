@@ -8,13 +8,13 @@ import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbo
 import { configSchema, startOperator } from "../../../src/main.ts";
 import type { ManagedKind, ManagedObject } from "../../../src/controllers/generic/actuator.ts";
 import type { ReconcilerTiming } from "../../../src/controllers/generic/timing.ts";
-import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import { resourceType } from "../../../src/controllers/kube/resources.ts";
 import { KubeClient, isNotFound } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import { resolveKubeBinaries } from "../../support/control-plane.ts";
 import { createNamespace, testCluster } from "../../support/cluster.ts";
 import { waitUntil } from "../../support/process.ts";
-import { installCrds, sampleObjects } from "./manifests.ts";
+import { installCrds, namespacedObjects, sampleObjects } from "./manifests.ts";
 
 export { installCrds, sampleObjects };
 
@@ -99,26 +99,7 @@ export async function startEnv(
       );
       return stdout;
     },
-    async apply(obj) {
-      const kind = obj.kind ?? "";
-      const rt = kind === "Secret" ? SECRET_RESOURCE : resourceType(kind as ManagedKind | "ProviderConfig");
-      const body = { ...obj, metadata: { ...obj.metadata, namespace } };
-      return client.patch(rt, namespace, obj.metadata.name ?? "", body, "apply", {
-        fieldManager: "clouddigit-controller-tests",
-        force: true,
-      });
-    },
-    async get(kind, name) {
-      try {
-        return (await client.get(resourceType(kind), namespace, name)) as unknown as ManagedObject;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async condition(kind, name, type) {
-      return (await env.get(kind, name))?.status?.conditions?.find((c) => c.type === type);
-    },
+    ...namespacedObjects(client, namespace, "clouddigit-controller-tests"),
     async waitFor(what, probe, timeoutMs = 60_000) {
       await waitUntil(what, probe, { timeoutMs, intervalMs: 150 });
     },

@@ -4,13 +4,13 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import * as k8s from "@kubernetes/client-node";
 import type { ManagedKind, ManagedObject } from "../../../src/controllers/generic/actuator.ts";
-import { resourceType, SECRET_RESOURCE } from "../../../src/controllers/kube/resources.ts";
+import { resourceType } from "../../../src/controllers/kube/resources.ts";
 import { configSchema, startOperator } from "../../../src/main.ts";
 import { isNotFound, KubeClient } from "../../../src/runtime/kube-client.ts";
 import type { KubeObject } from "../../../src/runtime/resource.ts";
 import type { Sandbox } from "../../../sandbox/server.ts";
 import type { CountingProxy } from "../bucket/support.ts";
-import { installCrds, sampleObjects } from "../controllers/manifests.ts";
+import { installCrds, namespacedObjects, sampleObjects } from "../controllers/manifests.ts";
 import { waitUntil } from "../../support/process.ts";
 import type { S3Server } from "../../support/s3-server.ts";
 
@@ -46,32 +46,7 @@ export async function clusterSide(kc: KubeConfig, namespace: string): Promise<Cl
     client,
     namespace,
     operator: undefined,
-    async apply(obj) {
-      const kind = obj.kind ?? "";
-      const rt = kind === "Secret" ? SECRET_RESOURCE : resourceType(kind as ManagedKind | "ProviderConfig");
-      return client.patch(
-        rt,
-        namespace,
-        obj.metadata.name ?? "",
-        { ...obj, metadata: { ...obj.metadata, namespace } },
-        "apply",
-        {
-          fieldManager: "identity-tests",
-          force: true,
-        },
-      );
-    },
-    async get(kind, name) {
-      try {
-        return (await client.get(resourceType(kind), namespace, name)) as unknown as ManagedObject;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async condition(kind, name, type) {
-      return (await side.get(kind, name))?.status?.conditions?.find((c) => c.type === type);
-    },
+    ...namespacedObjects(client, namespace, "identity-tests"),
     async startOperator(installationID, resyncMs) {
       const config = {
         ...configSchema.parse({ logLevel: process.env.OPERATOR_LOG_LEVEL ?? "warn" }),
